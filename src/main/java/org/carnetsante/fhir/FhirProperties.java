@@ -1,0 +1,28 @@
+package org.carnetsante.fhir;
+
+import java.nio.file.Path;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * {@code carnet.fhir.*}: how the FHIR endpoint at {@code /fhir} behaves. Every key is listed with its
+ * default in the README's configuration table.
+ *
+ * @param dataDir folder for the embedded database and the local full-text index
+ * @param serverAddress public base URL (e.g. behind a reverse proxy); empty means "as the request says"
+ * @param defaultPageSize search page size when the client gives no {@code _count}
+ * @param maxPageSize largest {@code _count} honoured
+ * @param maxRequestBody largest request body accepted; larger bodies get 413
+ * @param maxJsonNestingDepth deepest JSON nesting accepted in a request body; deeper gets 400
+ * @param openapiEnabled serve the OpenAPI description and Swagger UI under {@code /fhir/api-docs}
+ */
+@ConfigurationProperties("carnet.fhir")
+public record FhirProperties(
+		Path dataDir,
+		@DefaultValue("") String serverAddress,
+		@DefaultValue("20") int defaultPageSize,
+		@DefaultValue("200") int maxPageSize,
+		@DefaultValue("20MB") DataSize maxRequestBody,
+		@DefaultValue("100") int maxJsonNestingDepth,
+		@DefaultValue("true") boolean openapiEnabled) {}

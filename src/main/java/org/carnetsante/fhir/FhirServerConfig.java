@@ -1,0 +1,102 @@
+package org.carnetsante.fhir;
+
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.List;
+import org.carnetsante.profiles.CarnetImplementationGuide;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The FHIR REST endpoint: HAPI's {@link RestfulServer} on {@code /fhir/*} with the JPA resource
+ * providers, the capability statement, the OpenAPI description and Carnet's request guards.
+ *
+ * <p>Other capabilities add their REST-layer interceptors through {@link FhirServerCustomizer} beans;
+ * interceptors on storage pointcuts belong to HAPI's JPA interceptor service instead, so that they
+ * also see writes that do not come through REST.
+ */
+@Configuration(proxyBeanMethods = false)
+public class FhirServerConfig {
+
+	static final String FHIR_BASE_PATH = "/fhir";
+
+	@Bean
+	public RestfulServer restfulServer(
+			IFhirSystemDao<?, ?> systemDao,
+			ResourceProviderFactory resourceProviders,
+			JpaSystemProvider<?, ?> systemProvider,
+			JpaStorageSettings storageSettings,
+			ISearchParamRegistry searchParamRegistry,
+			IValidationSupport validationSupport,
+			DatabaseBackedPagingProvider pagingProvider,
+			CarnetCapabilityStatement capabilityStatement,
+			ObjectProvider<FhirServerCustomizer> customizers,
+			FhirProperties fhir) {
+		RestfulServer server = new RestfulServer(systemDao.getContext());
+		server.registerProviders(resourceProviders.createProviders());
+		server.registerProvider(systemProvider);
+
+		JpaCapabilityStatementProvider capabilityProvider = new JpaCapabilityStatementProvider(
+				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+		capabilityProvider.setImplementationDescription(CarnetCapabilityStatement.DESCRIPTION);
+		server.setServerConformanceProvider(capabilityProvider);
+		server.setServerName(CarnetCapabilityStatement.SOFTWARE_NAME);
+		server.setServerVersion(capabilityStatement.softwareVersion());
+		server.setImplementationDescription(CarnetCapabilityStatement.DESCRIPTION);
+		server.registerInterceptor(capabilityStatement);
+
+		server.setPagingProvider(pagingProvider);
+		server.setDefaultPrettyPrint(false);
+		server.setServerAddressStrategy(
+				fhir.serverAddress().isBlank()
+						? new IncomingRequestAddressStrategy()
+						: new HardcodedServerAddressStrategy(fhir.serverAddress()));
+
+		// A browser asking for a resource gets it syntax-highlighted instead of raw JSON.
+		server.registerInterceptor(new ResponseHighlighterInterceptor());
+		if (fhir.openapiEnabled()) {
+			server.registerInterceptor(new OpenApiInterceptor());
+		}
+		customizers.orderedStream().forEach(customizer -> customizer.customize(server));
+		return server;
+	}
+
+	@Bean
+	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
+		ServletRegistrationBean<RestfulServer> registration =
+				new ServletRegistrationBean<>(server, FHIR_BASE_PATH + "/*");
+		registration.setName("fhir");
+		registration.setLoadOnStartup(1);
+		return registration;
+	}
+
+	@Bean
+	public FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(FhirProperties fhir) {
+		FilterRegistrationBean<RequestBodyLimitFilter> registration =
+				new FilterRegistrationBean<>(new RequestBodyLimitFilter(fhir.maxRequestBody().toBytes()));
+		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
+		return registration;
+	}
+
+	@Bean
+	public CarnetCapabilityStatement carnetCapabilityStatement(
+			ObjectProvider<BuildProperties> buildProperties, CarnetImplementationGuide implementationGuide) {
+		BuildProperties build = buildProperties.getIfAvailable();
+		return new CarnetCapabilityStatement(build == null ? "dev" : build.getVersion(), implementationGuide);
+	}
+}

@@ -1,0 +1,70 @@
+package org.carnetsante.fhir;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code carnet.search.*}: the Hibernate Search index behind {@code _content} and {@code _text}.
+ *
+ * <p>One node keeps a Lucene index in a local folder. Several nodes behind a load balancer must share
+ * one index, so they use the Elasticsearch backend ({@code backend: elasticsearch}).
+ *
+ * @param backend {@code lucene} or {@code elasticsearch}
+ * @param luceneDirectory {@code local-filesystem} (persistent) or {@code local-heap} (tests)
+ * @param luceneRoot folder of the Lucene index; empty means {@code <data folder>/lucene}
+ * @param elasticsearchHosts comma-separated {@code host:port} list
+ * @param elasticsearchProtocol {@code http} or {@code https}
+ * @param elasticsearchUsername user for Elasticsearch, if it asks for one
+ * @param elasticsearchPassword password for Elasticsearch
+ * @param indexingSynchronization when a write returns: {@code sync} (the new text is searchable at
+ *     once), {@code write-sync} or {@code async} (faster writes, searchable a moment later)
+ */
+@ConfigurationProperties("carnet.search")
+public record FullTextProperties(
+		@DefaultValue("lucene") String backend,
+		@DefaultValue("local-filesystem") String luceneDirectory,
+		Path luceneRoot,
+		@DefaultValue("localhost:9200") String elasticsearchHosts,
+		@DefaultValue("http") String elasticsearchProtocol,
+		@DefaultValue("") String elasticsearchUsername,
+		@DefaultValue("") String elasticsearchPassword,
+		@DefaultValue("sync") String indexingSynchronization) {
+
+	/** The Hibernate Search settings for the chosen backend. */
+	Map<String, String> hibernateSearchSettings(Path dataDir) {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put("hibernate.search.enabled", "true");
+		settings.put("hibernate.search.indexing.plan.synchronization.strategy", indexingSynchronization);
+		switch (backend) {
+			case "lucene" -> {
+				settings.put("hibernate.search.backend.type", "lucene");
+				settings.put(
+						"hibernate.search.backend.analysis.configurer",
+						"ca.uhn.fhir.jpa.search.HapiHSearchAnalysisConfigurers$HapiLuceneAnalysisConfigurer");
+				settings.put("hibernate.search.backend.directory.type", luceneDirectory);
+				Path root = luceneRoot != null ? luceneRoot : dataDir.resolve("lucene");
+				settings.put("hibernate.search.backend.directory.root", root.toString());
+				settings.put("hibernate.search.backend.lucene_version", "LUCENE_CURRENT");
+			}
+			case "elasticsearch" -> {
+				settings.put("hibernate.search.backend.type", "elasticsearch");
+				settings.put(
+						"hibernate.search.backend.analysis.configurer",
+						"ca.uhn.fhir.jpa.search.HapiHSearchAnalysisConfigurers$HapiElasticsearchAnalysisConfigurer");
+				settings.put("hibernate.search.backend.hosts", elasticsearchHosts);
+				settings.put("hibernate.search.backend.protocol", elasticsearchProtocol);
+				if (!elasticsearchUsername.isBlank()) {
+					settings.put("hibernate.search.backend.username", elasticsearchUsername);
+					settings.put("hibernate.search.backend.password", elasticsearchPassword);
+				}
+				settings.put("hibernate.search.schema_management.strategy", "create-or-update");
+			}
+			default -> throw new IllegalStateException(
+					"carnet.search.backend must be lucene or elasticsearch, not " + backend);
+		}
+		return settings;
+	}
+}

@@ -1,0 +1,22 @@
+package org.carnetsante.profiles;
+
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code carnet.ig.*}: the implementation guide package the server validates against.
+ *
+ * @param packageLocation classpath location of the FHIR package built from {@code ig/}
+ * @param requiredProfiles resource type → profile canonical every stored resource of that type must
+ *     conform to, whether or not it declares the profile in {@code meta.profile}
+ */
+@ConfigurationProperties("carnet.ig")
+public record ImplementationGuideProperties(
+		@DefaultValue("classpath:ig/carnet.fhir.ig.tgz") String packageLocation,
+		Map<String, String> requiredProfiles) {
+
+	public ImplementationGuideProperties {
+		requiredProfiles = requiredProfiles == null ? Map.of() : Map.copyOf(requiredProfiles);
+	}
+}

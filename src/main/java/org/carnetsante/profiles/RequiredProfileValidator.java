@@ -1,0 +1,92 @@
+package org.carnetsante.profiles;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.IValidatorModule;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.ValidationOptions;
+import ca.uhn.fhir.validation.ValidationResult;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+
+/**
+ * Validation on write: a resource is stored only if it conforms to the profiles that apply to it,
+ * otherwise the write is refused with 422 and the validator's OperationOutcome, whose issues name the
+ * failing elements.
+ *
+ * <p>The profiles that apply are the one {@code carnet.ig.required-profiles} sets for the resource's
+ * type (enforced even when the client does not declare it) plus any profile of Carnet's guide that the
+ * resource declares in {@code meta.profile}.
+ *
+ * <p>Runs on HAPI's pre-storage pointcuts, inside the database transaction, so every path that writes
+ * (create, update, conditional operations, transaction and batch entries) is covered and a refusal
+ * leaves nothing behind. HAPI's own {@code RepositoryValidatingInterceptor} answers 412 instead of
+ * the 422 FHIR prescribes for content that breaks a profile, hence this small interceptor.
+ */
+@Interceptor
+public class RequiredProfileValidator {
+
+	private final FhirContext fhirContext;
+	private final FhirValidator validator;
+	private final Map<String, String> requiredProfiles;
+	private final CarnetImplementationGuide implementationGuide;
+
+	public RequiredProfileValidator(
+			FhirContext fhirContext,
+			IValidatorModule instanceValidator,
+			Map<String, String> requiredProfiles,
+			CarnetImplementationGuide implementationGuide) {
+		this.fhirContext = fhirContext;
+		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
+		this.requiredProfiles = requiredProfiles;
+		this.implementationGuide = implementationGuide;
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	public void beforeCreate(IBaseResource created) {
+		requireConformance(created);
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	public void beforeUpdate(IBaseResource previous, IBaseResource updated) {
+		requireConformance(updated);
+	}
+
+	/** Validates the resource against its applicable profiles; throws 422 on any error. */
+	public void requireConformance(IBaseResource resource) {
+		Set<String> profiles = applicableProfiles(resource);
+		if (profiles.isEmpty()) {
+			return;
+		}
+		ValidationOptions options = new ValidationOptions();
+		profiles.forEach(options::addProfile);
+		ValidationResult result = validator.validateWithResult(resource, options);
+		boolean failed = result.getMessages().stream()
+				.anyMatch(message -> message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal());
+		if (failed) {
+			throw new UnprocessableEntityException(fhirContext, result.toOperationOutcome());
+		}
+	}
+
+	Set<String> applicableProfiles(IBaseResource resource) {
+		Set<String> profiles = new LinkedHashSet<>();
+		String required = requiredProfiles.get(fhirContext.getResourceType(resource));
+		if (required != null) {
+			profiles.add(required);
+		}
+		for (IPrimitiveType<String> declared : resource.getMeta().getProfile()) {
+			String canonical = declared.getValueAsString();
+			if (canonical != null && implementationGuide.definesProfile(canonical)) {
+				profiles.add(canonical);
+			}
+		}
+		return profiles;
+	}
+}

@@ -1,0 +1,129 @@
+package org.carnetsante.fhir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.ContactPoint;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Create, read, update, history, version read, conditional create and delete over real HTTP. */
+class ResourceLifecycleTest extends CarnetServerTest {
+
+	/**
+	 * One resource type under test: how to build one (given a stored patient's reference), the
+	 * search that finds exactly it (for conditional create), and a change to make on update.
+	 */
+	record LifecycleCase(
+			String type,
+			Function<String, Resource> build,
+			Function<Resource, String> matchingSearch,
+			Consumer<Resource> change) {
+
+		@Override
+		public String toString() {
+			return type;
+		}
+	}
+
+	static Stream<LifecycleCase> resourceTypes() {
+		return Stream.of(
+				new LifecycleCase(
+						"Patient",
+						patient -> Fixtures.insPatient(),
+						resource -> "identifier=" + token(((Patient) resource).getIdentifierFirstRep()),
+						resource -> ((Patient) resource).addTelecom()
+								.setSystem(ContactPoint.ContactPointSystem.EMAIL)
+								.setValue("claire.martin@example.org")),
+				new LifecycleCase(
+						"DocumentReference",
+						Fixtures::documentReference,
+						resource -> "identifier=" + token(((DocumentReference) resource).getIdentifierFirstRep()),
+						resource -> ((DocumentReference) resource).setDescription("Corrected title")),
+				new LifecycleCase(
+						"Consent",
+						Fixtures::consent,
+						resource -> "identifier=" + token(((Consent) resource).getIdentifierFirstRep()),
+						resource -> ((Consent) resource).setDateTimeElement(DateTimeType.now())),
+				new LifecycleCase(
+						"Communication",
+						patient -> Fixtures.communication("Résultats disponibles"),
+						resource -> "identifier=" + token(((Communication) resource).getIdentifierFirstRep()),
+						resource -> ((Communication) resource).addNote().setText("read by the patient")),
+				new LifecycleCase(
+						"AuditEvent",
+						patient -> Fixtures.auditEvent("lifecycle-" + System.nanoTime()),
+						resource -> "entity-name=" + ((AuditEvent) resource).getEntityFirstRep().getName(),
+						resource -> ((AuditEvent) resource).setOutcomeDesc("checked")));
+	}
+
+	private static String token(Identifier identifier) {
+		return identifier.getSystem() + "|" + identifier.getValue();
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("resourceTypes")
+	void resourceGoesThroughItsWholeLifecycle(LifecycleCase lifecycle) {
+		IGenericClient client = fhirClient();
+		String patientReference = client.create().resource(Fixtures.insPatient()).execute()
+				.getId().toUnqualifiedVersionless().getValue();
+		Resource resource = lifecycle.build().apply(patientReference);
+
+		MethodOutcome created = client.create().resource(resource).execute();
+		assertThat(created.getCreated()).isTrue();
+		IIdType id = created.getId().toUnqualifiedVersionless();
+		assertThat(id.getResourceType()).isEqualTo(lifecycle.type());
+		assertThat(created.getId().getVersionIdPart()).isEqualTo("1");
+
+		Resource read = (Resource) client.read().resource(lifecycle.type()).withId(id.getIdPart()).execute();
+		assertThat(read.getMeta().getVersionId()).isEqualTo("1");
+		assertThat(lifecycle.matchingSearch().apply(read)).isEqualTo(lifecycle.matchingSearch().apply(resource));
+
+		Resource changed = read.copy();
+		lifecycle.change().accept(changed);
+		MethodOutcome updated = client.update().resource(changed).execute();
+		assertThat(updated.getId().getVersionIdPart()).isEqualTo("2");
+
+		Bundle instanceHistory = client.history().onInstance(id).returnBundle(Bundle.class).execute();
+		assertThat(instanceHistory.getEntry())
+				.extracting(entry -> entry.getResource().getMeta().getVersionId())
+				.containsExactly("2", "1");
+		Resource firstVersion = (Resource) client.read().resource(lifecycle.type())
+				.withIdAndVersion(id.getIdPart(), "1").execute();
+		assertThat(firstVersion.getMeta().getVersionId()).isEqualTo("1");
+
+		Bundle typeHistory = client.history().onType(lifecycle.type()).returnBundle(Bundle.class).count(200).execute();
+		assertThat(typeHistory.getEntry())
+				.extracting(entry -> entry.getResource().getIdElement().toUnqualifiedVersionless().getValue())
+				.contains(id.getValue());
+
+		String conditional = lifecycle.type() + "?" + lifecycle.matchingSearch().apply(resource);
+		long before = storedResourceVersions();
+		MethodOutcome again = client.create().resource(resource).conditionalByUrl(conditional).execute();
+		assertThat(again.getCreated()).as("conditional create finds the existing resource").isNotEqualTo(Boolean.TRUE);
+		assertThat(again.getId().toUnqualifiedVersionless().getValue()).isEqualTo(id.getValue());
+		assertThat(storedResourceVersions()).isEqualTo(before);
+
+		client.delete().resourceById(id).execute();
+		assertThatThrownBy(() -> client.read().resource(lifecycle.type()).withId(id.getIdPart()).execute())
+				.isInstanceOf(ResourceGoneException.class);
+	}
+}

@@ -1,0 +1,85 @@
+package org.carnetsante.support;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.carnetsante.CarnetApplication;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the integration tests: one Carnet server for the whole run, on a random port, on a fresh
+ * PostgreSQL database, reached over real HTTP. Every subclass shares the same Spring context (keep
+ * the configuration here, not in subclasses, or the server starts again).
+ */
+@SpringBootTest(classes = CarnetApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(TestDatabaseDropping.class)
+public abstract class CarnetServerTest {
+
+	protected static final FhirContext FHIR = FhirContext.forR4Cached();
+
+	@LocalServerPort
+	protected int port;
+
+	@Autowired
+	protected JdbcTemplate jdbc;
+
+	protected final HttpClient http = HttpClient.newHttpClient();
+
+	@DynamicPropertySource
+	static void carnetOnTestPostgres(DynamicPropertyRegistry registry) throws IOException {
+		Path dataDir = Files.createTempDirectory("carnet-it-");
+		registry.add("carnet.fhir.data-dir", dataDir::toString);
+		registry.add("carnet.db.url", TestPostgres::jdbcUrl);
+		registry.add("carnet.db.username", TestPostgres::user);
+		registry.add("carnet.db.password", () -> "");
+		// The database is new for every run; an index kept on disk would outlive it.
+		registry.add("carnet.search.lucene-directory", () -> "local-heap");
+	}
+
+	protected String baseUrl() {
+		return "http://localhost:" + port;
+	}
+
+	protected String fhirBase() {
+		return baseUrl() + "/fhir";
+	}
+
+	protected IGenericClient fhirClient() {
+		FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+		return FHIR.newRestfulGenericClient(fhirBase());
+	}
+
+	/** Resource versions stored, all types together: what "nothing was written" is measured by. */
+	protected long storedResourceVersions() {
+		return jdbc.queryForObject("SELECT COUNT(*) FROM hfj_res_ver", Long.class)
+				+ jdbc.queryForObject("SELECT COUNT(*) FROM hfj_resource", Long.class);
+	}
+
+	protected HttpResponse<String> send(HttpRequest request) {
+		try {
+			return http.send(request, HttpResponse.BodyHandlers.ofString());
+		} catch (IOException e) {
+			throw new IllegalStateException(e);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(e);
+		}
+	}
+
+	protected HttpRequest.Builder request(String fhirPath) {
+		return HttpRequest.newBuilder(URI.create(fhirBase() + fhirPath));
+	}
+}

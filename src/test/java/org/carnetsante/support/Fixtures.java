@@ -1,0 +1,109 @@
+package org.carnetsante.support;
+
+import java.util.Date;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+
+/** Test resources shaped the way Carnet's clients send them (INS patients with demo INS values). */
+public final class Fixtures {
+
+	public static final String PATIENT_PROFILE = "https://carnet.example/ig/StructureDefinition/carnet-patient-ins";
+	public static final String INS_DEMO_SYSTEM = "urn:oid:1.2.250.1.213.1.4.11";
+	public static final String INS_TYPE_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203";
+	public static final String TEST_IDENTIFIER_SYSTEM = "urn:carnet:test";
+
+	private Fixtures() {}
+
+	/** A NIR-shaped demo INS: sex, year, month, department 75, commune, order, key (15 digits). */
+	public static String randomNir() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		return String.format(
+				"%d%02d%02d75%03d%03d%02d",
+				1 + random.nextInt(2),
+				random.nextInt(100),
+				1 + random.nextInt(12),
+				random.nextInt(1000),
+				random.nextInt(1000),
+				random.nextInt(100));
+	}
+
+	public static Patient insPatient(String nir, String family, String given) {
+		Patient patient = new Patient();
+		patient.addIdentifier()
+				.setType(new CodeableConcept(new Coding(INS_TYPE_SYSTEM, "INS-NIR", null)))
+				.setSystem(INS_DEMO_SYSTEM)
+				.setValue(nir);
+		patient.addName().setUse(HumanName.NameUse.OFFICIAL).setFamily(family).addGiven(given);
+		patient.setGender(Enumerations.AdministrativeGender.FEMALE);
+		patient.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1980-02-14"));
+		return patient;
+	}
+
+	public static Patient insPatient() {
+		return insPatient(randomNir(), "Martin", "Claire");
+	}
+
+	public static Identifier uniqueIdentifier() {
+		return new Identifier().setSystem(TEST_IDENTIFIER_SYSTEM).setValue(UUID.randomUUID().toString());
+	}
+
+	public static DocumentReference documentReference(String patientReference) {
+		DocumentReference document = new DocumentReference();
+		document.setMasterIdentifier(new Identifier().setSystem("urn:ietf:rfc:3986").setValue("urn:oid:1.2.250.1.999." + System.nanoTime()));
+		document.addIdentifier(uniqueIdentifier());
+		document.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
+		document.setType(new CodeableConcept(new Coding("http://loinc.org", "11488-4", "Consult note")));
+		document.setSubject(new Reference(patientReference));
+		document.setDate(new Date());
+		document.addContent().setAttachment(new Attachment()
+				.setContentType("text/plain")
+				.setData("Compte rendu de consultation".getBytes())
+				.setTitle("Compte rendu"));
+		return document;
+	}
+
+	public static Consent consent(String patientReference) {
+		Consent consent = new Consent();
+		consent.addIdentifier(uniqueIdentifier());
+		consent.setStatus(Consent.ConsentState.ACTIVE);
+		consent.setScope(new CodeableConcept(
+				new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)));
+		consent.addCategory(new CodeableConcept(new Coding("http://loinc.org", "59284-0", null)));
+		consent.setPatient(new Reference(patientReference));
+		consent.addPolicy().setUri("https://carnet.example/ig/policy/space");
+		consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
+		return consent;
+	}
+
+	public static Communication communication(String text) {
+		Communication communication = new Communication();
+		communication.addIdentifier(uniqueIdentifier());
+		communication.setStatus(Communication.CommunicationStatus.COMPLETED);
+		communication.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(text));
+		return communication;
+	}
+
+	public static AuditEvent auditEvent(String entityName) {
+		AuditEvent event = new AuditEvent();
+		event.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+		event.setAction(AuditEvent.AuditEventAction.R);
+		event.setRecorded(new Date());
+		event.setOutcome(AuditEvent.AuditEventOutcome._0);
+		event.addAgent().setRequestor(true).setWho(new Reference().setDisplay("Test agent"));
+		event.getSource().setObserver(new Reference().setDisplay("Carnet"));
+		event.addEntity().setName(entityName);
+		return event;
+	}
+}
