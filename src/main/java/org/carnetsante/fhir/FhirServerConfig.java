@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
@@ -47,6 +48,9 @@ public class FhirServerConfig {
 			CarnetCapabilityStatement capabilityStatement,
 			ObjectProvider<FhirServerCustomizer> customizers,
 			FhirProperties fhir) {
+		// Unknown elements and invalid values in a request are refused (400), not silently dropped:
+		// a misspelt clinical field must not vanish from a patient's record.
+		systemDao.getContext().setParserErrorHandler(new StrictErrorHandler());
 		RestfulServer server = new RestfulServer(systemDao.getContext());
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);

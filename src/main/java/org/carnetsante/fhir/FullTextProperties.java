@@ -45,8 +45,10 @@ public record FullTextProperties(
 						"hibernate.search.backend.analysis.configurer",
 						"ca.uhn.fhir.jpa.search.HapiHSearchAnalysisConfigurers$HapiLuceneAnalysisConfigurer");
 				settings.put("hibernate.search.backend.directory.type", luceneDirectory);
-				Path root = luceneRoot != null ? luceneRoot : dataDir.resolve("lucene");
-				settings.put("hibernate.search.backend.directory.root", root.toString());
+				if (!"local-heap".equals(luceneDirectory)) {
+					Path root = luceneRoot != null ? luceneRoot : dataDir.resolve("lucene");
+					settings.put("hibernate.search.backend.directory.root", root.toString());
+				}
 				settings.put("hibernate.search.backend.lucene_version", "LUCENE_CURRENT");
 			}
 			case "elasticsearch" -> {

@@ -4,12 +4,18 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IValidatorModule;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
 import ca.uhn.fhir.validation.ValidationResult;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +34,8 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
  * <p>Runs on HAPI's pre-storage pointcuts, inside the database transaction, so every path that writes
  * (create, update, conditional operations, transaction and batch entries) is covered and a refusal
  * leaves nothing behind. HAPI's own {@code RepositoryValidatingInterceptor} answers 412 instead of
- * the 422 FHIR prescribes for content that breaks a profile, hence this small interceptor.
+ * the 422 FHIR prescribes for content that breaks a profile, hence this small interceptor. The same
+ * profiles are added to what {@code $validate} reports.
  */
 @Interceptor
 public class RequiredProfileValidator {
@@ -59,20 +66,67 @@ public class RequiredProfileValidator {
 		requireConformance(updated);
 	}
 
+	/**
+	 * Makes {@code $validate} predict what a write would do: its result also carries the findings
+	 * against the profiles that apply on write, even when the client named none.
+	 */
+	@Hook(Pointcut.VALIDATION_COMPLETED)
+	public ValidationResult addRequiredProfileFindings(
+			IBaseResource parsedResource, String rawResource, ValidationResult result) {
+		// $validate hands the validator the raw body, so the parsed resource is often absent here.
+		IBaseResource resource = parsedResource;
+		if (resource == null && rawResource != null && !rawResource.isBlank()) {
+			EncodingEnum encoding = EncodingEnum.detectEncodingNoDefault(rawResource);
+			if (encoding == null) {
+				return null;
+			}
+			resource = encoding.newParser(fhirContext).parseResource(rawResource);
+		}
+		if (resource == null) {
+			return null;
+		}
+		Set<String> profiles = applicableProfiles(resource);
+		if (profiles.isEmpty()) {
+			return null;
+		}
+		Map<String, SingleValidationMessage> merged = new LinkedHashMap<>();
+		for (SingleValidationMessage message : result.getMessages()) {
+			merged.putIfAbsent(identity(message), message);
+		}
+		for (SingleValidationMessage message : validate(resource, profiles).getMessages()) {
+			merged.putIfAbsent(identity(message), message);
+		}
+		return new ValidationResult(fhirContext, new ArrayList<>(merged.values()));
+	}
+
 	/** Validates the resource against its applicable profiles; throws 422 on any error. */
 	public void requireConformance(IBaseResource resource) {
 		Set<String> profiles = applicableProfiles(resource);
 		if (profiles.isEmpty()) {
 			return;
 		}
-		ValidationOptions options = new ValidationOptions();
-		profiles.forEach(options::addProfile);
-		ValidationResult result = validator.validateWithResult(resource, options);
+		ValidationResult result = validate(resource, profiles);
 		boolean failed = result.getMessages().stream()
 				.anyMatch(message -> message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal());
 		if (failed) {
-			throw new UnprocessableEntityException(fhirContext, result.toOperationOutcome());
+			// Errors first, so the outcome (and the exception message HAPI derives from its first issue)
+			// leads with what must be fixed rather than with informational notes.
+			List<SingleValidationMessage> errorsFirst = new ArrayList<>(result.getMessages());
+			errorsFirst.sort(Comparator.comparing(
+					(SingleValidationMessage message) -> message.getSeverity().ordinal()).reversed());
+			throw new UnprocessableEntityException(
+					fhirContext, new ValidationResult(fhirContext, errorsFirst).toOperationOutcome());
 		}
+	}
+
+	private ValidationResult validate(IBaseResource resource, Set<String> profiles) {
+		ValidationOptions options = new ValidationOptions();
+		profiles.forEach(options::addProfile);
+		return validator.validateWithResult(resource, options);
+	}
+
+	private static String identity(SingleValidationMessage message) {
+		return message.getSeverity() + "|" + message.getLocationString() + "|" + message.getMessage();
 	}
 
 	Set<String> applicableProfiles(IBaseResource resource) {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.carnetsante.CarnetApplication;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
@@ -26,6 +27,8 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(classes = CarnetApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import(TestDatabaseDropping.class)
+// Spring Boot tests switch metric export off unless asked; the Prometheus endpoint is under test.
+@AutoConfigureObservability(tracing = false)
 public abstract class CarnetServerTest {
 
 	protected static final FhirContext FHIR = FhirContext.forR4Cached();

@@ -1,0 +1,37 @@
+package org.carnetsante.fhir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import org.carnetsante.support.CarnetServerTest;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.junit.jupiter.api.Test;
+
+class CapabilityStatementTest extends CarnetServerTest {
+
+	@Test
+	void metadataNamesCarnetItsVersionAndTheImplementationGuide() {
+		CapabilityStatement statement = fhirClient().capabilities().ofType(CapabilityStatement.class).execute();
+
+		assertThat(statement.getName()).isEqualTo("Carnet");
+		assertThat(statement.getSoftware().getName()).isEqualTo("Carnet");
+		assertThat(statement.getSoftware().getVersion()).isNotBlank();
+		assertThat(statement.getFhirVersion()).isEqualTo(Enumerations.FHIRVersion._4_0_1);
+		assertThat(statement.getImplementationGuide()).extracting(CanonicalType::getValue)
+				.containsExactly("https://carnet.example/ig/ImplementationGuide/carnet.fhir.ig");
+		assertThat(statement.getRestFirstRep().getResource())
+				.extracting(CapabilityStatement.CapabilityStatementRestResourceComponent::getType)
+				.contains("Patient", "DocumentReference", "Consent", "Communication", "AuditEvent");
+	}
+
+	@Test
+	void metadataIsServedAsXmlToo() {
+		HttpResponse<String> response = send(request("/metadata").header("Accept", "application/fhir+xml").GET().build());
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).contains("xml"));
+		assertThat(response.body()).contains("<CapabilityStatement").contains("Carnet");
+	}
+}

@@ -1,0 +1,145 @@
+package org.carnetsante.profiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.StringType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every Patient must conform to the Carnet INS patient profile of {@code ig/}, declared or not: a
+ * breaking one is refused with 422 and an OperationOutcome that names the failing element.
+ */
+class PatientProfileValidationTest extends CarnetServerTest {
+
+	static Stream<Arguments> brokenPatients() {
+		return Stream.of(
+				broken("birth date missing", patient -> patient.setBirthDate(null), "Patient.birthDate"),
+				broken("gender missing", patient -> patient.setGender(null), "Patient.gender"),
+				broken(
+						"no official name",
+						patient -> patient.getNameFirstRep().setUse(HumanName.NameUse.USUAL),
+						"Patient.name:officialName"),
+				broken(
+						"official name without first name",
+						patient -> patient.getNameFirstRep().setGiven(List.of()),
+						"Patient.name:officialName.given"),
+				broken(
+						"INS matricule not shaped like a NIR",
+						patient -> patient.getIdentifierFirstRep().setValue("12345"),
+						"carnet-nir-format"),
+				broken(
+						"no INS matricule",
+						patient -> patient.getIdentifierFirstRep().setSystem("urn:oid:1.2.250.1.71.4.2.7"),
+						"carnet-ins-unique"),
+				broken(
+						"two INS matricules",
+						patient -> patient.addIdentifier()
+								.setType(new CodeableConcept(new Coding(Fixtures.INS_TYPE_SYSTEM, "INS-NIR", null)))
+								.setSystem("urn:oid:1.2.250.1.213.1.4.10")
+								.setValue(Fixtures.randomNir()),
+						"carnet-ins-unique"),
+				broken(
+						"INS matricule without its type",
+						patient -> patient.getIdentifierFirstRep().setType(null),
+						"Patient.identifier"));
+	}
+
+	private static Arguments broken(String what, Consumer<Patient> breakIt, String namedInOutcome) {
+		return Arguments.of(what, breakIt, namedInOutcome);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("brokenPatients")
+	void patientBreakingTheProfileIsRefusedWith422NamingTheElement(
+			String what, Consumer<Patient> breakIt, String namedInOutcome) {
+		Patient patient = Fixtures.insPatient();
+		breakIt.accept(patient);
+		long before = storedResourceVersions();
+
+		HttpResponse<String> response = post("/Patient", patient);
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+		assertThat(errorsOf(response)).as(response.body()).anyMatch(error -> error.contains(namedInOutcome));
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	@Test
+	void validInsPatientIsStoredWhetherOrNotItDeclaresTheProfile() {
+		Patient undeclared = Fixtures.insPatient();
+		Patient declared = Fixtures.insPatient();
+		declared.getMeta().addProfile(Fixtures.PATIENT_PROFILE);
+
+		assertThat(post("/Patient", undeclared).statusCode()).isEqualTo(201);
+		assertThat(post("/Patient", declared).statusCode()).isEqualTo(201);
+	}
+
+	@Test
+	void updateThatBreaksTheProfileIsRefusedAndTheStoredVersionStays() {
+		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		Patient broken = fhirClient().read().resource(Patient.class).withId(id).execute();
+		broken.setBirthDate(null);
+
+		HttpResponse<String> response = send(request("/Patient/" + id)
+				.header("Content-Type", "application/fhir+json")
+				.PUT(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(broken)))
+				.build());
+
+		assertThat(response.statusCode()).isEqualTo(422);
+		assertThat(fhirClient().read().resource(Patient.class).withId(id).execute().getMeta().getVersionId())
+				.isEqualTo("1");
+	}
+
+	@Test
+	void validateOperationReportsRequiredProfileErrorsWithoutStoringAnything() {
+		Patient patient = Fixtures.insPatient();
+		patient.getIdentifierFirstRep().setValue("not-a-nir");
+		long before = storedResourceVersions();
+
+		HttpResponse<String> response = post("/Patient/$validate", patient);
+
+		assertThat(errorsOf(response)).as(response.body()).anyMatch(error -> error.contains("carnet-nir-format"));
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	@Test
+	void validateOperationAcceptsAConformingPatientAgainstTheNamedProfile() {
+		HttpResponse<String> response = post(
+				"/Patient/$validate?profile=" + Fixtures.PATIENT_PROFILE, Fixtures.insPatient());
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		assertThat(errorsOf(response)).isEmpty();
+	}
+
+	private HttpResponse<String> post(String path, Patient patient) {
+		return send(request(path)
+				.header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient)))
+				.build());
+	}
+
+	/** Each error issue as "diagnostics @ expressions", so a test can look for the element it names. */
+	private static List<String> errorsOf(HttpResponse<String> response) {
+		OperationOutcome outcome = FHIR.newJsonParser().parseResource(OperationOutcome.class, response.body());
+		return outcome.getIssue().stream()
+				.filter(issue -> issue.getSeverity() == OperationOutcome.IssueSeverity.ERROR
+						|| issue.getSeverity() == OperationOutcome.IssueSeverity.FATAL)
+				.map(issue -> issue.getDiagnostics() + " @ "
+						+ issue.getExpression().stream().map(StringType::getValue).toList())
+				.toList();
+	}
+}
