@@ -1,0 +1,83 @@
+package org.carnetsante.profiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationOptions;
+import java.util.List;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package built from {@code ig/} is what vendors receive: every example in it validates against
+ * its profiles offline, and the profiles really constrain (a broken copy of an example fails).
+ */
+class ImplementationGuideExamplesTest {
+
+	private static final FhirContext FHIR = FhirContext.forR4Cached();
+	private static CarnetImplementationGuide guide;
+	private static FhirValidator validator;
+
+	@BeforeAll
+	static void loadTheBuiltPackageOffline() {
+		guide = CarnetImplementationGuide.load(FHIR, "classpath:ig/carnet.fhir.ig.tgz");
+		ValidationSupportChain chain = new ValidationSupportChain(
+				guide.validationSupport(),
+				new DefaultProfileValidationSupport(FHIR),
+				new CommonCodeSystemsTerminologyService(FHIR),
+				new InMemoryTerminologyServerValidationSupport(FHIR),
+				new SnapshotGeneratingValidationSupport(FHIR));
+		validator = FHIR.newValidator().registerValidatorModule(new FhirInstanceValidator(chain));
+	}
+
+	@Test
+	void packageDescribesTheGuide() {
+		assertThat(guide.packageId()).isEqualTo("carnet.fhir.ig");
+		assertThat(guide.canonical()).isEqualTo("https://carnet.example/ig");
+		assertThat(guide.version()).matches("\\d+\\.\\d+\\.\\d+.*");
+		assertThat(guide.examples()).isNotEmpty();
+	}
+
+	@Test
+	void everyExampleValidatesAgainstTheProfilesItDeclares() {
+		for (IBaseResource example : guide.examples()) {
+			assertThat(example.getMeta().getProfile()).as("example %s declares its profile", example.getIdElement())
+					.isNotEmpty();
+			assertThat(errorsOf(example)).as("errors of example %s", example.getIdElement().getValue()).isEmpty();
+		}
+	}
+
+	@Test
+	void aBrokenCopyOfAnExampleFails() {
+		Patient broken = (Patient) guide.examples().stream()
+				.filter(Patient.class::isInstance)
+				.findFirst()
+				.orElseThrow();
+		broken.getIdentifierFirstRep().setValue("0000");
+		broken.setBirthDate(null);
+
+		assertThat(errorsOf(broken))
+				.anyMatch(error -> error.contains("carnet-nir-format"))
+				.anyMatch(error -> error.contains("Patient.birthDate"));
+	}
+
+	private static List<String> errorsOf(IBaseResource resource) {
+		ValidationOptions options = new ValidationOptions();
+		resource.getMeta().getProfile().forEach(profile -> options.addProfile(profile.getValueAsString()));
+		return validator.validateWithResult(resource, options).getMessages().stream()
+				.filter(message -> message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
+				.map(SingleValidationMessage::getMessage)
+				.toList();
+	}
+}
