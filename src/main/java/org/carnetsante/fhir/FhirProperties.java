@@ -13,8 +13,8 @@ import org.springframework.util.unit.DataSize;
  * @param serverAddress public base URL (e.g. behind a reverse proxy); empty means "as the request says"
  * @param defaultPageSize search page size when the client gives no {@code _count}
  * @param maxPageSize largest {@code _count} honoured
- * @param maxRequestBody largest request body accepted; larger bodies get 413 (JSON nesting is
- *     separately capped at 1000 levels by the JSON parser: deeper bodies get 400)
+ * @param maxRequestBody largest request body accepted, after gzip inflation; larger bodies get 413
+ * @param maxJsonNestingDepth deepest JSON nesting accepted in a request body; deeper gets 400
  * @param openapiEnabled serve the OpenAPI description and Swagger UI under {@code /fhir/api-docs}
  */
 @ConfigurationProperties("carnet.fhir")
@@ -24,4 +24,5 @@ public record FhirProperties(
 		@DefaultValue("20") int defaultPageSize,
 		@DefaultValue("200") int maxPageSize,
 		@DefaultValue("20MB") DataSize maxRequestBody,
+		@DefaultValue("100") int maxJsonNestingDepth,
 		@DefaultValue("true") boolean openapiEnabled) {}

@@ -65,6 +65,7 @@ public class FhirServerConfig {
 		server.registerInterceptor(capabilityStatement);
 
 		server.setPagingProvider(pagingProvider);
+		server.registerInterceptor(new PagingParameterGuard());
 		server.setDefaultPrettyPrint(false);
 		server.setServerAddressStrategy(
 				fhir.serverAddress().isBlank()
@@ -90,9 +91,9 @@ public class FhirServerConfig {
 	}
 
 	@Bean
-	public FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(FhirProperties fhir) {
-		FilterRegistrationBean<RequestBodyLimitFilter> registration =
-				new FilterRegistrationBean<>(new RequestBodyLimitFilter(fhir.maxRequestBody().toBytes()));
+	public FilterRegistrationBean<RequestBodyGuard> requestBodyGuard(FhirProperties fhir) {
+		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(
+				new RequestBodyGuard(fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth()));
 		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
 		return registration;
 	}

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IValidatorModule;
@@ -14,35 +15,40 @@ import ca.uhn.fhir.validation.ValidationOptions;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.Parameters;
 
 /**
- * Validation on write: a resource is stored only if it conforms to the profiles that apply to it,
- * otherwise the write is refused with 422 and the validator's OperationOutcome, whose issues name the
- * failing elements.
+ * Validation on write: a resource is stored only if it, and every resource embedded in it (contained
+ * resources, Bundle entries), conforms to the profiles that apply; otherwise the write is refused
+ * with 422 and the validator's OperationOutcome, whose issues name the failing elements.
  *
- * <p>The profiles that apply are the one {@code carnet.ig.required-profiles} sets for the resource's
- * type (enforced even when the client does not declare it) plus any profile of Carnet's guide that the
- * resource declares in {@code meta.profile}.
+ * <p>The profiles that apply to a resource are the one {@code carnet.ig.required-profiles} sets for
+ * its type (enforced even when the client does not declare it) plus any profile of Carnet's guide it
+ * declares in {@code meta.profile}.
  *
  * <p>Runs on HAPI's pre-storage pointcuts, inside the database transaction, so every path that writes
- * (create, update, conditional operations, transaction and batch entries) is covered and a refusal
- * leaves nothing behind. HAPI's own {@code RepositoryValidatingInterceptor} answers 412 instead of
- * the 422 FHIR prescribes for content that breaks a profile, hence this small interceptor. The same
- * profiles are added to what {@code $validate} reports.
+ * (create, update, conditional operations, JSON and FHIRPath patch, transaction and batch entries,
+ * {@code $meta-add}) is covered and a refusal leaves nothing behind. HAPI's own
+ * {@code RepositoryValidatingInterceptor} answers 412 instead of the 422 FHIR prescribes for content
+ * that breaks a profile, hence this small interceptor. The same profiles are added to what
+ * {@code $validate} reports.
  */
 @Interceptor
 public class RequiredProfileValidator {
 
 	private final FhirContext fhirContext;
 	private final FhirValidator validator;
-	private final Map<String, String> requiredProfiles;
+	/** Keyed case-insensitively: keys bound from environment variables arrive lower-cased. */
+	private final Map<String, String> requiredProfiles = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+
 	private final CarnetImplementationGuide implementationGuide;
 
 	public RequiredProfileValidator(
@@ -52,7 +58,7 @@ public class RequiredProfileValidator {
 			CarnetImplementationGuide implementationGuide) {
 		this.fhirContext = fhirContext;
 		this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
-		this.requiredProfiles = requiredProfiles;
+		this.requiredProfiles.putAll(requiredProfiles);
 		this.implementationGuide = implementationGuide;
 	}
 
@@ -73,45 +79,32 @@ public class RequiredProfileValidator {
 	@Hook(Pointcut.VALIDATION_COMPLETED)
 	public ValidationResult addRequiredProfileFindings(
 			IBaseResource parsedResource, String rawResource, ValidationResult result) {
-		// $validate hands the validator the raw body, so the parsed resource is often absent here.
-		IBaseResource resource = parsedResource;
-		if (resource == null && rawResource != null && !rawResource.isBlank()) {
-			EncodingEnum encoding = EncodingEnum.detectEncodingNoDefault(rawResource);
-			if (encoding == null) {
-				return null;
-			}
-			resource = encoding.newParser(fhirContext).parseResource(rawResource);
-		}
+		IBaseResource resource = resourceUnderValidation(parsedResource, rawResource);
 		if (resource == null) {
 			return null;
 		}
-		Set<String> profiles = applicableProfiles(resource);
-		if (profiles.isEmpty()) {
+		List<SingleValidationMessage> findings = findings(resource);
+		if (findings.isEmpty()) {
 			return null;
 		}
 		Map<String, SingleValidationMessage> merged = new LinkedHashMap<>();
 		for (SingleValidationMessage message : result.getMessages()) {
 			merged.putIfAbsent(identity(message), message);
 		}
-		for (SingleValidationMessage message : validate(resource, profiles).getMessages()) {
+		for (SingleValidationMessage message : findings) {
 			merged.putIfAbsent(identity(message), message);
 		}
 		return new ValidationResult(fhirContext, new ArrayList<>(merged.values()));
 	}
 
-	/** Validates the resource against its applicable profiles; throws 422 on any error. */
+	/** Validates the resource and what it embeds against their applicable profiles; 422 on any error. */
 	public void requireConformance(IBaseResource resource) {
-		Set<String> profiles = applicableProfiles(resource);
-		if (profiles.isEmpty()) {
-			return;
-		}
-		ValidationResult result = validate(resource, profiles);
-		boolean failed = result.getMessages().stream()
-				.anyMatch(message -> message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal());
+		List<SingleValidationMessage> findings = findings(resource);
+		boolean failed = findings.stream().anyMatch(RequiredProfileValidator::isError);
 		if (failed) {
 			// Errors first, so the outcome (and the exception message HAPI derives from its first issue)
 			// leads with what must be fixed rather than with informational notes.
-			List<SingleValidationMessage> errorsFirst = new ArrayList<>(result.getMessages());
+			List<SingleValidationMessage> errorsFirst = new ArrayList<>(findings);
 			errorsFirst.sort(Comparator.comparing(
 					(SingleValidationMessage message) -> message.getSeverity().ordinal()).reversed());
 			throw new UnprocessableEntityException(
@@ -119,14 +112,34 @@ public class RequiredProfileValidator {
 		}
 	}
 
+	private List<SingleValidationMessage> findings(IBaseResource resource) {
+		List<IBaseResource> subjects = new ArrayList<>();
+		subjects.add(resource);
+		subjects.addAll(fhirContext.newTerser().getAllEmbeddedResources(resource, true));
+		List<SingleValidationMessage> findings = new ArrayList<>();
+		for (IBaseResource subject : subjects) {
+			Set<String> profiles = applicableProfiles(subject);
+			if (!profiles.isEmpty()) {
+				findings.addAll(validate(subject, profiles).getMessages());
+			}
+		}
+		return findings;
+	}
+
 	private ValidationResult validate(IBaseResource resource, Set<String> profiles) {
 		ValidationOptions options = new ValidationOptions();
 		profiles.forEach(options::addProfile);
-		return validator.validateWithResult(resource, options);
-	}
-
-	private static String identity(SingleValidationMessage message) {
-		return message.getSeverity() + "|" + message.getLocationString() + "|" + message.getMessage();
+		// The validator reads a resource's original JSON when HAPI kept it; a FHIRPath PATCH changes
+		// the resource but not that text. Validating a fresh encoding sees what will be stored.
+		String current = fhirContext.newJsonParser().encodeResourceToString(resource);
+		try {
+			return validator.validateWithResult(current, options);
+		} catch (BaseServerResponseException e) {
+			throw e;
+		} catch (RuntimeException e) {
+			throw new UnprocessableEntityException(
+					"The " + fhirContext.getResourceType(resource) + " could not be validated: " + e.getMessage());
+		}
 	}
 
 	Set<String> applicableProfiles(IBaseResource resource) {
@@ -142,5 +155,32 @@ public class RequiredProfileValidator {
 			}
 		}
 		return profiles;
+	}
+
+	/**
+	 * The resource {@code $validate} was asked about. HAPI hands the validator the raw body, which is
+	 * either the resource itself or a Parameters whose {@code resource} part holds it.
+	 */
+	private IBaseResource resourceUnderValidation(IBaseResource parsedResource, String rawResource) {
+		IBaseResource resource = parsedResource;
+		if (resource == null && rawResource != null && !rawResource.isBlank()) {
+			EncodingEnum encoding = EncodingEnum.detectEncodingNoDefault(rawResource);
+			if (encoding == null) {
+				return null;
+			}
+			resource = encoding.newParser(fhirContext).parseResource(rawResource);
+		}
+		if (resource instanceof Parameters parameters && parameters.getParameter("resource") != null) {
+			return parameters.getParameter("resource").getResource();
+		}
+		return resource;
+	}
+
+	private static boolean isError(SingleValidationMessage message) {
+		return message.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal();
+	}
+
+	private static String identity(SingleValidationMessage message) {
+		return message.getSeverity() + "|" + message.getLocationString() + "|" + message.getMessage();
 	}
 }

@@ -19,7 +19,6 @@ class BadInputTest extends CarnetServerTest {
 
 	private static final String JSON = "application/fhir+json";
 	private static final String XML = "application/fhir+xml";
-	private static final int DEFAULT_LIMIT = 20 * 1024 * 1024;
 
 	static Stream<Arguments> badRequests() {
 		return Stream.of(
@@ -41,7 +40,10 @@ class BadInputTest extends CarnetServerTest {
 				bad("unknown element", "POST", "/Communication", JSON,
 						"{\"resourceType\":\"Communication\",\"status\":\"completed\",\"colour\":\"blue\"}"),
 				bad("invalid code", "POST", "/Communication", JSON, "{\"resourceType\":\"Communication\",\"status\":\"maybe\"}"),
-				bad("deeply nested JSON", "POST", "/Communication", JSON, deeplyNestedJson(5000)),
+				bad("deeply nested JSON", "POST", "/Communication", JSON, nestedExtensions("Communication", 5000)),
+				bad("Patient nested past the validator's reach", "POST", "/Patient", JSON, nestedExtensions("Patient", 300)),
+				bad("negative _offset", "GET", "/Patient?_offset=-5", null, null),
+				bad("non-numeric _count", "GET", "/Patient?_count=many", null, null),
 				bad("body over the size limit", "POST", "/Communication", JSON, oversizedJson()),
 				bad("unknown search parameter", "GET", "/Patient?shoe-size=42", null, null));
 	}
@@ -111,14 +113,61 @@ class BadInputTest extends CarnetServerTest {
 				.toString();
 	}
 
-	private static String deeplyNestedJson(int depth) {
+	/**
+	 * A resource with {@code levels} nested extensions ending in a value. Its JSON nesting depth is
+	 * {@code 2 * levels + 3}: the resource, the extension array, two per nested extension, the leaf.
+	 */
+	static String nestedExtensions(String resourceType, int levels) {
 		String open = "{\"url\":\"http://example.org/nested\",\"extension\":[";
-		return "{\"resourceType\":\"Communication\",\"status\":\"completed\",\"extension\":["
-				+ open.repeat(depth) + "]}".repeat(depth) + "]}";
+		String status = resourceType.equals("Communication") ? ",\"status\":\"completed\"" : "";
+		return "{\"resourceType\":\"" + resourceType + "\"" + status + ",\"extension\":["
+				+ open.repeat(levels) + "{\"url\":\"http://example.org/leaf\",\"valueString\":\"x\"}"
+				+ "]}".repeat(levels) + "]}";
+	}
+
+	@org.junit.jupiter.api.Test
+	void jsonAtTheNestingLimitIsAcceptedAndOneLevelDeeperIsRefused() {
+		// Default limit 100: 48 levels nest 99 deep, 49 levels nest 101 deep.
+		HttpResponse<String> atLimit = send(request("/Communication").header("Content-Type", JSON)
+				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 48))).build());
+		HttpResponse<String> overLimit = send(request("/Communication").header("Content-Type", JSON)
+				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 49))).build());
+
+		assertThat(atLimit.statusCode()).as(atLimit.body()).isEqualTo(201);
+		assertThat(overLimit.statusCode()).isEqualTo(400);
+		assertThat(overLimit.body()).contains("nested deeper than 100 levels");
+	}
+
+	@org.junit.jupiter.api.Test
+	void gzipBodyIsInflatedAndCountedAgainstTheLimit() throws java.io.IOException {
+		byte[] plain = communicationJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		long before = storedResourceVersions();
+
+		HttpResponse<String> accepted = send(request("/Communication")
+				.header("Content-Type", JSON).header("Content-Encoding", "gzip")
+				.POST(HttpRequest.BodyPublishers.ofByteArray(gzip(plain))).build());
+		// A few kilobytes that inflate past the limit.
+		byte[] bomb = gzip(oversizedJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		HttpResponse<String> refused = send(request("/Communication")
+				.header("Content-Type", JSON).header("Content-Encoding", "gzip")
+				.POST(HttpRequest.BodyPublishers.ofByteArray(bomb)).build());
+
+		assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+		assertThat(bomb.length).isLessThan(100_000);
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+		assertThat(storedResourceVersions()).isEqualTo(before + 2);
+	}
+
+	private static byte[] gzip(byte[] plain) throws java.io.IOException {
+		java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+		try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(compressed)) {
+			out.write(plain);
+		}
+		return compressed.toByteArray();
 	}
 
 	private static String oversizedJson() {
-		char[] padding = new char[DEFAULT_LIMIT + 1024];
+		char[] padding = new char[TEST_MAX_REQUEST_BODY + 1024];
 		Arrays.fill(padding, ' ');
 		return communicationJson() + new String(padding);
 	}

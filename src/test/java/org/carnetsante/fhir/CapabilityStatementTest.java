@@ -11,13 +11,16 @@ import org.junit.jupiter.api.Test;
 
 class CapabilityStatementTest extends CarnetServerTest {
 
+	@org.springframework.beans.factory.annotation.Autowired
+	org.springframework.boot.info.BuildProperties build;
+
 	@Test
 	void metadataNamesCarnetItsVersionAndTheImplementationGuide() {
 		CapabilityStatement statement = fhirClient().capabilities().ofType(CapabilityStatement.class).execute();
 
 		assertThat(statement.getName()).isEqualTo("Carnet");
 		assertThat(statement.getSoftware().getName()).isEqualTo("Carnet");
-		assertThat(statement.getSoftware().getVersion()).isNotBlank();
+		assertThat(statement.getSoftware().getVersion()).isEqualTo(build.getVersion()).isNotEqualTo("dev");
 		assertThat(statement.getFhirVersion()).isEqualTo(Enumerations.FHIRVersion._4_0_1);
 		assertThat(statement.getImplementationGuide()).extracting(CanonicalType::getValue)
 				.containsExactly("https://carnet.example/ig/ImplementationGuide/carnet.fhir.ig");

@@ -75,6 +75,30 @@ class ResourceLifecycleTest extends CarnetServerTest {
 						resource -> ((AuditEvent) resource).setOutcomeDesc("checked")));
 	}
 
+	/**
+	 * FHIR writes token parameters as {@code system|value}; many clients send the pipe unescaped,
+	 * which Java's own HTTP client refuses to do, hence the raw socket.
+	 */
+	@org.junit.jupiter.api.Test
+	void conditionalUrlWithAnUnescapedPipeIsUnderstood() throws java.io.IOException {
+		Patient patient = Fixtures.insPatient();
+		String target = "/fhir/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "|" + patient.getIdentifierFirstRep().getValue();
+		byte[] body = FHIR.newJsonParser().encodeResourceToString(patient).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+		String statusLine;
+		try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+			var out = socket.getOutputStream();
+			out.write(("PUT " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\n"
+					+ "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+					.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			out.write(body);
+			out.flush();
+			statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
+		}
+
+		assertThat(statusLine).isEqualTo("HTTP/1.1 201 ");
+	}
+
 	private static String token(Identifier identifier) {
 		return identifier.getSystem() + "|" + identifier.getValue();
 	}

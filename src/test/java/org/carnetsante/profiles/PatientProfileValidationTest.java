@@ -105,6 +105,105 @@ class PatientProfileValidationTest extends CarnetServerTest {
 	}
 
 	@Test
+	void fhirPathPatchThatBreaksTheProfileIsRefused() {
+		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		String removeGender = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"operation\",\"part\":["
+				+ "{\"name\":\"type\",\"valueCode\":\"delete\"},{\"name\":\"path\",\"valueString\":\"Patient.gender\"}]}]}";
+
+		HttpResponse<String> response = send(request("/Patient/" + id)
+				.header("Content-Type", "application/fhir+json")
+				.method("PATCH", HttpRequest.BodyPublishers.ofString(removeGender))
+				.build());
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+		assertThat(errorsOf(response)).anyMatch(error -> error.contains("Patient.gender"));
+		assertThat(fhirClient().read().resource(Patient.class).withId(id).execute().getGender()).isNotNull();
+	}
+
+	@Test
+	void jsonPatchThatBreaksTheProfileIsRefused() {
+		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+
+		HttpResponse<String> response = send(request("/Patient/" + id)
+				.header("Content-Type", "application/json-patch+json")
+				.method("PATCH", HttpRequest.BodyPublishers.ofString("[{\"op\":\"remove\",\"path\":\"/birthDate\"}]"))
+				.build());
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+		assertThat(fhirClient().read().resource(Patient.class).withId(id).execute().getMeta().getVersionId())
+				.isEqualTo("1");
+	}
+
+	@Test
+	void conditionalUpdateThatBreaksTheProfileIsRefused() {
+		Patient patient = Fixtures.insPatient();
+		String nir = patient.getIdentifierFirstRep().getValue();
+		fhirClient().create().resource(patient).execute();
+		patient.setBirthDate(null);
+		long before = storedResourceVersions();
+
+		HttpResponse<String> response = send(request("/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + nir)
+				.header("Content-Type", "application/fhir+json")
+				.PUT(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient)))
+				.build());
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	@Test
+	void batchEntryThatBreaksTheProfileIsRefusedAndNotStored() {
+		Patient broken = Fixtures.insPatient();
+		broken.setGender(null);
+		org.hl7.fhir.r4.model.Bundle batch = new org.hl7.fhir.r4.model.Bundle()
+				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.BATCH);
+		batch.addEntry().setResource(broken).getRequest()
+				.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Patient");
+		long before = storedResourceVersions();
+
+		org.hl7.fhir.r4.model.Bundle response = fhirClient().transaction().withBundle(batch).execute();
+
+		assertThat(response.getEntryFirstRep().getResponse().getStatus()).startsWith("422");
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	@Test
+	void patientsEmbeddedInOtherResourcesMustConformToo() {
+		Patient broken = Fixtures.insPatient();
+		broken.setBirthDate(null);
+		broken.setId("#p1");
+		org.hl7.fhir.r4.model.Communication withContained = Fixtures.communication("contained patient");
+		withContained.addContained(broken);
+		withContained.setSubject(new org.hl7.fhir.r4.model.Reference("#p1"));
+		org.hl7.fhir.r4.model.Bundle collection = new org.hl7.fhir.r4.model.Bundle()
+				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION);
+		collection.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(broken.copy().setId((String) null));
+		long before = storedResourceVersions();
+
+		HttpResponse<String> contained = post("/Communication", withContained);
+		HttpResponse<String> bundled = post("/Bundle", collection);
+
+		assertThat(contained.statusCode()).as(contained.body()).isEqualTo(422);
+		assertThat(errorsOf(contained)).anyMatch(error -> error.contains("Patient.birthDate"));
+		assertThat(bundled.statusCode()).as(bundled.body()).isEqualTo(422);
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	@Test
+	void validateOperationInParametersFormReportsRequiredProfileErrors() {
+		Patient patient = Fixtures.insPatient();
+		patient.setGender(null);
+		org.hl7.fhir.r4.model.Parameters parameters = new org.hl7.fhir.r4.model.Parameters();
+		parameters.addParameter().setName("resource").setResource(patient);
+
+		HttpResponse<String> response = post("/Patient/$validate", parameters);
+
+		// The operation itself succeeds (200); its outcome carries the errors.
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		assertThat(errorsOf(response)).anyMatch(error -> error.contains("Patient.gender"));
+	}
+
+	@Test
 	void validateOperationReportsRequiredProfileErrorsWithoutStoringAnything() {
 		Patient patient = Fixtures.insPatient();
 		patient.getIdentifierFirstRep().setValue("not-a-nir");
@@ -112,6 +211,8 @@ class PatientProfileValidationTest extends CarnetServerTest {
 
 		HttpResponse<String> response = post("/Patient/$validate", patient);
 
+		// The operation itself succeeds (200); its outcome carries the errors.
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		assertThat(errorsOf(response)).as(response.body()).anyMatch(error -> error.contains("carnet-nir-format"));
 		assertThat(storedResourceVersions()).isEqualTo(before);
 	}
@@ -125,10 +226,10 @@ class PatientProfileValidationTest extends CarnetServerTest {
 		assertThat(errorsOf(response)).isEmpty();
 	}
 
-	private HttpResponse<String> post(String path, Patient patient) {
+	private HttpResponse<String> post(String path, org.hl7.fhir.instance.model.api.IBaseResource resource) {
 		return send(request(path)
 				.header("Content-Type", "application/fhir+json")
-				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient)))
+				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(resource)))
 				.build());
 	}
 

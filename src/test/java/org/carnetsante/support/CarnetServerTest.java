@@ -33,6 +33,9 @@ public abstract class CarnetServerTest {
 
 	protected static final FhirContext FHIR = FhirContext.forR4Cached();
 
+	/** Request body limit of the test server, in bytes (5 MB instead of the default 20 MB). */
+	protected static final int TEST_MAX_REQUEST_BODY = 5 * 1024 * 1024;
+
 	@LocalServerPort
 	protected int port;
 
@@ -50,6 +53,8 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.db.password", () -> "");
 		// The database is new for every run; an index kept on disk would outlive it.
 		registry.add("carnet.search.lucene-directory", () -> "local-heap");
+		// Not the default, so the tests prove the setting is honoured.
+		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
 	}
 
 	protected String baseUrl() {
