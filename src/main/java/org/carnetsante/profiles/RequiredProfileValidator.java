@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Parameters;
 
 /**
@@ -115,7 +117,9 @@ public class RequiredProfileValidator {
 	private List<SingleValidationMessage> findings(IBaseResource resource) {
 		List<IBaseResource> subjects = new ArrayList<>();
 		subjects.add(resource);
-		subjects.addAll(fhirContext.newTerser().getAllEmbeddedResources(resource, true));
+		if (mayEmbedResources(resource)) {
+			subjects.addAll(fhirContext.newTerser().getAllEmbeddedResources(resource, true));
+		}
 		List<SingleValidationMessage> findings = new ArrayList<>();
 		for (IBaseResource subject : subjects) {
 			Set<String> profiles = applicableProfiles(subject);
@@ -174,6 +178,13 @@ public class RequiredProfileValidator {
 			return parameters.getParameter("resource").getResource();
 		}
 		return resource;
+	}
+
+	/** Cheap test that spares the full element walk for the usual resource, which embeds nothing. */
+	private static boolean mayEmbedResources(IBaseResource resource) {
+		return resource instanceof Bundle
+				|| resource instanceof Parameters
+				|| (resource instanceof DomainResource domain && domain.hasContained());
 	}
 
 	private static boolean isError(SingleValidationMessage message) {
