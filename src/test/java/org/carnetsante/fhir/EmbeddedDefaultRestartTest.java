@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.carnetsante.CarnetApplication;
 import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.TestBackendClient;
+import org.carnetsante.smart.CarnetClients;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
@@ -57,7 +60,11 @@ class EmbeddedDefaultRestartTest {
 	}
 
 	private static IGenericClient clientOf(ConfigurableApplicationContext server) {
-		int port = ((WebServerApplicationContext) server).getWebServer().getPort();
-		return FHIR.newRestfulGenericClient("http://localhost:" + port + "/fhir");
+		String baseUrl = "http://localhost:" + ((WebServerApplicationContext) server).getWebServer().getPort();
+		TestBackendClient hospital = TestBackendClient.registerRsa(
+				server.getBean(CarnetClients.class), baseUrl, java.util.List.of("system/*.*"));
+		IGenericClient client = FHIR.newRestfulGenericClient(baseUrl + "/fhir");
+		client.registerInterceptor(new BearerTokenAuthInterceptor(hospital.accessToken("system/*.*")));
+		return client;
 	}
 }

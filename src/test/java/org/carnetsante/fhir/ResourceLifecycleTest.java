@@ -88,7 +88,8 @@ class ResourceLifecycleTest extends CarnetServerTest {
 		String statusLine;
 		try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
 			var out = socket.getOutputStream();
-			out.write(("PUT " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/fhir+json\r\n"
+			out.write(("PUT " + target + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nContent-Type: application/fhir+json\r\n"
+					+ "Authorization: Bearer " + token() + "\r\n"
 					+ "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
 					.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 			out.write(body);

@@ -10,6 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import org.carnetsante.smart.CarnetClients;
 import org.carnetsante.CarnetApplication;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -42,6 +47,15 @@ public abstract class CarnetServerTest {
 	@Autowired
 	protected JdbcTemplate jdbc;
 
+	@Autowired
+	protected CarnetClients clients;
+
+	/** The hospital system the tests act as, unless a test says otherwise: every system scope. */
+	private static TestBackendClient hospital;
+	private static String hospitalToken;
+	private static Instant hospitalTokenIssuedAt = Instant.EPOCH;
+	protected static final String ALL_SYSTEM_SCOPES = "system/*.*";
+
 	protected final HttpClient http = HttpClient.newHttpClient();
 
 	@DynamicPropertySource
@@ -67,7 +81,21 @@ public abstract class CarnetServerTest {
 
 	protected IGenericClient fhirClient() {
 		FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-		return FHIR.newRestfulGenericClient(fhirBase());
+		IGenericClient client = FHIR.newRestfulGenericClient(fhirBase());
+		client.registerInterceptor(new BearerTokenAuthInterceptor(token()));
+		return client;
+	}
+
+	/** An access token of the shared test hospital, renewed before its 5 minutes run out. */
+	protected synchronized String token() {
+		if (hospital == null) {
+			hospital = TestBackendClient.registerRsa(clients, baseUrl(), List.of(ALL_SYSTEM_SCOPES));
+		}
+		if (Duration.between(hospitalTokenIssuedAt, Instant.now()).compareTo(Duration.ofMinutes(4)) > 0) {
+			hospitalToken = hospital.accessToken(ALL_SYSTEM_SCOPES);
+			hospitalTokenIssuedAt = Instant.now();
+		}
+		return hospitalToken;
 	}
 
 	/** Resource versions stored, all types together: what "nothing was written" is measured by. */
@@ -87,7 +115,8 @@ public abstract class CarnetServerTest {
 		}
 	}
 
+	/** A request to the FHIR endpoint, carrying the test hospital's token. */
 	protected HttpRequest.Builder request(String fhirPath) {
-		return HttpRequest.newBuilder(URI.create(fhirBase() + fhirPath));
+		return HttpRequest.newBuilder(URI.create(fhirBase() + fhirPath)).header("Authorization", "Bearer " + token());
 	}
 }

@@ -1,0 +1,69 @@
+package org.carnetsante.smart;
+
+import java.util.Collection;
+import java.util.UUID;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
+import org.springframework.security.oauth2.server.authorization.settings.OAuth2TokenFormat;
+import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
+
+/**
+ * Registers the clients Carnet knows, in the database: their kind, allowed scopes and keys.
+ */
+public class CarnetClients {
+
+	static final String KIND_SETTING = "carnet.kind";
+	static final String ORGANIZATION_SETTING = "carnet.organization";
+
+	/** What a client is, which decides the grants it may use. */
+	public enum Kind {
+		PATIENT_APP,
+		PRACTITIONER_SOFTWARE,
+		HOSPITAL_SYSTEM,
+		REFERENCED_APP
+	}
+
+	private final RegisteredClientRepository clients;
+	private final SmartProperties smart;
+
+	CarnetClients(RegisteredClientRepository clients, SmartProperties smart) {
+		this.clients = clients;
+		this.smart = smart;
+	}
+
+	/**
+	 * A backend client (SMART Backend Services): authenticates with a client assertion signed by one
+	 * of the keys of {@code jwks} (a JWKS document, public keys only) and gets {@code system/} scopes.
+	 */
+	public RegisteredClient registerBackendService(
+			String clientId, String name, Kind kind, Collection<String> scopes, String jwks, String organization) {
+		if (jwks.contains("\"d\"")) {
+			throw new IllegalArgumentException("A client's JWKS must hold public keys only");
+		}
+		ClientSettings.Builder settings = ClientSettings.builder()
+				.tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS384)
+				.setting(ClientAssertionVerifier.JWKS_SETTING, jwks)
+				.setting(KIND_SETTING, kind.name());
+		if (organization != null) {
+			settings.setting(ORGANIZATION_SETTING, organization);
+		}
+		RegisteredClient client = RegisteredClient.withId(UUID.randomUUID().toString())
+				.clientId(clientId)
+				.clientName(name)
+				.clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
+				.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+				.scopes(registered -> registered.addAll(scopes))
+				.clientSettings(settings.build())
+				.tokenSettings(TokenSettings.builder()
+						.accessTokenFormat(OAuth2TokenFormat.SELF_CONTAINED)
+						.accessTokenTimeToLive(smart.accessTokenLifetime())
+						.build())
+				.build();
+		clients.save(client);
+		return client;
+	}
+}

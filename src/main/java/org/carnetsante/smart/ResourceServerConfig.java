@@ -1,0 +1,114 @@
+package org.carnetsante.smart;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Clock;
+import org.carnetsante.fhir.FhirServerCustomizer;
+import org.carnetsante.fhir.OperationOutcomes;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * Every {@code /fhir} request carries a valid bearer token (signature, issuer, audience, expiry),
+ * except the CapabilityStatement and the SMART configuration; otherwise 401 with
+ * {@code WWW-Authenticate} and an OperationOutcome. The verified token becomes the request's
+ * {@link CarnetCaller}; its scopes are then checked by {@link ScopeCheck} before any query.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ResourceServerConfig {
+
+	@Bean
+	@Order(2)
+	public SecurityFilterChain fhirApi(HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims) throws Exception {
+		BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
+		BearerTokenAccessDeniedHandler denied = new BearerTokenAccessDeniedHandler();
+		http.authorizeHttpRequests(requests -> requests
+						.requestMatchers(HttpMethod.GET, "/fhir/metadata", "/fhir/.well-known/smart-configuration")
+						.permitAll()
+						// The API description and the probes hold no health data.
+						.requestMatchers(HttpMethod.GET, "/fhir/api-docs", "/fhir/swagger-ui/**").permitAll()
+						.requestMatchers(HttpMethod.GET, "/actuator/health/**", "/actuator/info", "/actuator/prometheus")
+						.permitAll()
+						.requestMatchers("/error").permitAll()
+						.anyRequest().authenticated())
+				.oauth2ResourceServer(resourceServer -> resourceServer
+						.jwt(jwt -> jwt.decoder(tokens).jwtAuthenticationConverter(new CallerFromToken(claims)))
+						.authenticationEntryPoint((request, response, failure) -> {
+							challenge.commence(request, response, failure);
+							OperationOutcomes.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login",
+									"A valid bearer token is required: " + failure.getMessage());
+						})
+						.accessDeniedHandler((request, response, failure) -> {
+							denied.handle(request, response, failure);
+							OperationOutcomes.write(response, HttpServletResponse.SC_FORBIDDEN, "forbidden",
+									failure.getMessage());
+						}))
+				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+				.csrf(csrf -> csrf.disable());
+		return http.build();
+	}
+
+	/** Verifies tokens of the embedded authorization server, signed with the keys it publishes. */
+	@Bean
+	public JwtDecoder fhirTokenDecoder(JWKSource<SecurityContext> keys, SmartProperties smart, Clock clock) {
+		DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
+		processor.setJWTClaimsSetVerifier((claimSet, context) -> {});
+		NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
+		JwtTimestampValidator timestamps = new JwtTimestampValidator(smart.clockSkew());
+		timestamps.setClock(clock);
+		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+				timestamps,
+				token -> expect(expectedIssuer(smart).equals(token.getClaimAsString("iss")), "the token's issuer is not trusted"),
+				token -> expect(token.getAudience() != null
+						&& token.getAudience().contains(expectedIssuer(smart) + AuthorizationServerConfig.FHIR_AUDIENCE_PATH),
+						"the token is not meant for this FHIR server")));
+		return decoder;
+	}
+
+	@Bean
+	public FhirServerCustomizer scopeCheckBeforeAnyQuery(FhirContext fhirContext) {
+		return server -> server.registerInterceptor(new ScopeCheck(fhirContext));
+	}
+
+	@Bean
+	public ServletRegistrationBean<SmartConfigurationServlet> smartConfiguration(SmartProperties smart) {
+		// An exact-path mapping wins over the FHIR servlet's /fhir/* prefix.
+		return new ServletRegistrationBean<>(
+				new SmartConfigurationServlet(smart), "/fhir/.well-known/smart-configuration");
+	}
+
+	/** The configured issuer, or the base URL this request arrived on. */
+	static String expectedIssuer(SmartProperties smart) {
+		return smart.issuer().isBlank()
+				? ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString()
+				: smart.issuer();
+	}
+
+	private static OAuth2TokenValidatorResult expect(boolean valid, String otherwise) {
+		return valid
+				? OAuth2TokenValidatorResult.success()
+				: OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", otherwise, null));
+	}
+}

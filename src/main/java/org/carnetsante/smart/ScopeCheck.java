@@ -1,0 +1,129 @@
+package org.carnetsante.smart;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.carnetsante.smart.SmartScope.Interaction;
+import org.hl7.fhir.r4.model.Bundle;
+
+/**
+ * Step 1 of the request path: the token's SMART scopes must grant the resource type and interaction
+ * of the request (of every entry of a transaction or batch, and the types an {@code _include} or
+ * {@code _revinclude} would add) before any query runs; otherwise 403, whether or not the data exists.
+ *
+ * <p>A v2 scope with query constraints ({@code patient/Observation.rs?category=…|laboratory}) grants
+ * a search only when the search carries the same parameter values; it never grants a plain read,
+ * which cannot be checked before the resource is loaded.
+ */
+@Interceptor
+public class ScopeCheck {
+
+	/** Operations that change what is stored, and so need the update permission. */
+	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex");
+
+	private final FhirContext fhirContext;
+
+	public ScopeCheck(FhirContext fhirContext) {
+		this.fhirContext = fhirContext;
+	}
+
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void requireGrantingScope(RequestDetails request, RestOperationTypeEnum operation) {
+		if (operation == RestOperationTypeEnum.METADATA) {
+			return;
+		}
+		CarnetCaller caller = CallerFromToken.current()
+				.orElseThrow(() -> new AuthenticationException("A bearer token is required"));
+		List<SmartScope> scopes = caller.scopes();
+		String type = request.getResourceName();
+		switch (operation) {
+			case READ, VREAD, HISTORY_INSTANCE -> require(scopes, type, Interaction.READ, Map.of());
+			case SEARCH_TYPE, HISTORY_TYPE -> {
+				require(scopes, type, Interaction.SEARCH, request.getParameters());
+				requireIncludedTypes(scopes, request.getParameters());
+			}
+			case SEARCH_SYSTEM, HISTORY_SYSTEM, GET_PAGE -> require(scopes, SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
+			case CREATE -> require(scopes, type, Interaction.CREATE, Map.of());
+			case UPDATE, PATCH -> require(scopes, type, Interaction.UPDATE, Map.of());
+			case DELETE -> require(scopes, type, Interaction.DELETE, Map.of());
+			case TRANSACTION, BATCH -> requireEveryEntry(scopes, request);
+			case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> require(
+					scopes,
+					type,
+					WRITING_OPERATIONS.contains(request.getOperation()) ? Interaction.UPDATE : Interaction.READ,
+					Map.of());
+			case EXTENDED_OPERATION_SERVER -> require(scopes, SmartScope.ANY_TYPE, Interaction.READ, Map.of());
+			default -> throw new ForbiddenOperationException(
+					"The " + operation.getCode() + " interaction is not available to SMART clients");
+		}
+	}
+
+	private void requireEveryEntry(List<SmartScope> scopes, RequestDetails request) {
+		if (!(request.getResource() instanceof Bundle bundle)) {
+			throw new ForbiddenOperationException("A transaction or batch must be a Bundle");
+		}
+		for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+			Bundle.HTTPVerb method = entry.getRequest().getMethod();
+			String url = entry.getRequest().getUrl();
+			if (method == null || url == null || url.isBlank()) {
+				continue; // HAPI refuses such entries itself
+			}
+			String type = url.replaceFirst("^/", "").split("[/?]")[0];
+			Interaction interaction = switch (method) {
+				case POST -> Interaction.CREATE;
+				case PUT, PATCH -> Interaction.UPDATE;
+				case DELETE -> Interaction.DELETE;
+				case GET, HEAD -> url.contains("?") || !url.contains("/") ? Interaction.SEARCH : Interaction.READ;
+				default -> Interaction.READ;
+			};
+			require(scopes, type, interaction, Map.of());
+		}
+	}
+
+	/** {@code _include=Source:param:Target} adds Target; {@code _revinclude=Source:param} adds Source. */
+	private void requireIncludedTypes(List<SmartScope> scopes, Map<String, String[]> parameters) {
+		for (String name : List.of("_include", "_include:iterate", "_revinclude", "_revinclude:iterate")) {
+			String[] values = parameters.get(name);
+			if (values == null) {
+				continue;
+			}
+			for (String value : values) {
+				String[] parts = value.split(":");
+				boolean reverse = name.startsWith("_revinclude");
+				String added = reverse ? parts[0] : (parts.length >= 3 ? parts[2] : SmartScope.ANY_TYPE);
+				require(scopes, added, Interaction.READ, Map.of());
+			}
+		}
+	}
+
+	private void require(List<SmartScope> scopes, String type, Interaction interaction, Map<String, String[]> search) {
+		for (SmartScope scope : scopes) {
+			if (scope.coversType(type) && scope.interactions().contains(interaction)
+					&& (!scope.isConstrained() || (interaction == Interaction.SEARCH && satisfies(scope, search)))) {
+				return;
+			}
+		}
+		String what = SmartScope.ANY_TYPE.equals(type) ? "every resource type" : type;
+		throw new ForbiddenOperationException(
+				"The token's scopes do not grant " + interaction.name().toLowerCase(java.util.Locale.ROOT) + " on " + what);
+	}
+
+	/** Every constraint of the scope must be one of the search's values for that parameter. */
+	private static boolean satisfies(SmartScope scope, Map<String, String[]> search) {
+		for (Map.Entry<String, List<String>> constraint : scope.constraints().entrySet()) {
+			String[] values = search.get(constraint.getKey());
+			if (values == null || values.length != 1 || !constraint.getValue().contains(values[0])) {
+				return false;
+			}
+		}
+		return true;
+	}
+}

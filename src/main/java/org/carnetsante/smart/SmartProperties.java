@@ -1,0 +1,22 @@
+package org.carnetsante.smart;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code carnet.smart.*}: the embedded SMART authorization server and how {@code /fhir} checks tokens.
+ *
+ * @param issuer public base URL of the authorization server (token {@code iss}); empty: the base URL
+ *     each request arrives on (set it behind a reverse proxy or when several nodes serve one name)
+ * @param accessTokenLifetime lifetime of access tokens issued to backend services
+ * @param clientAssertionMaxLifetime how far in the future a client assertion's {@code exp} may be
+ * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
+ *     assertions
+ */
+@ConfigurationProperties("carnet.smart")
+public record SmartProperties(
+		@DefaultValue("") String issuer,
+		@DefaultValue("5m") Duration accessTokenLifetime,
+		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
+		@DefaultValue("30s") Duration clockSkew) {}

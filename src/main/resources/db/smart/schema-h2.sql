@@ -1,0 +1,77 @@
+-- Tables of Carnet's embedded SMART authorization server. Column names are those Spring
+-- Authorization Server's JDBC stores read and write; types are chosen per database.
+
+CREATE TABLE IF NOT EXISTS oauth2_registered_client (
+    id varchar(100) NOT NULL PRIMARY KEY,
+    client_id varchar(100) NOT NULL UNIQUE,
+    client_id_issued_at timestamp DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    client_secret varchar(200) DEFAULT NULL,
+    client_secret_expires_at timestamp DEFAULT NULL,
+    client_name varchar(200) NOT NULL,
+    client_authentication_methods varchar(1000) NOT NULL,
+    authorization_grant_types varchar(1000) NOT NULL,
+    redirect_uris varchar(1000) DEFAULT NULL,
+    post_logout_redirect_uris varchar(1000) DEFAULT NULL,
+    scopes varchar(20000) NOT NULL,
+    client_settings varchar(20000) NOT NULL,
+    token_settings varchar(20000) NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization (
+    id varchar(100) NOT NULL PRIMARY KEY,
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorization_grant_type varchar(100) NOT NULL,
+    authorized_scopes varchar(20000) DEFAULT NULL,
+    attributes blob DEFAULT NULL,
+    state varchar(500) DEFAULT NULL,
+    authorization_code_value blob DEFAULT NULL,
+    authorization_code_issued_at timestamp DEFAULT NULL,
+    authorization_code_expires_at timestamp DEFAULT NULL,
+    authorization_code_metadata blob DEFAULT NULL,
+    access_token_value blob DEFAULT NULL,
+    access_token_issued_at timestamp DEFAULT NULL,
+    access_token_expires_at timestamp DEFAULT NULL,
+    access_token_metadata blob DEFAULT NULL,
+    access_token_type varchar(100) DEFAULT NULL,
+    access_token_scopes varchar(20000) DEFAULT NULL,
+    oidc_id_token_value blob DEFAULT NULL,
+    oidc_id_token_issued_at timestamp DEFAULT NULL,
+    oidc_id_token_expires_at timestamp DEFAULT NULL,
+    oidc_id_token_metadata blob DEFAULT NULL,
+    refresh_token_value blob DEFAULT NULL,
+    refresh_token_issued_at timestamp DEFAULT NULL,
+    refresh_token_expires_at timestamp DEFAULT NULL,
+    refresh_token_metadata blob DEFAULT NULL,
+    user_code_value blob DEFAULT NULL,
+    user_code_issued_at timestamp DEFAULT NULL,
+    user_code_expires_at timestamp DEFAULT NULL,
+    user_code_metadata blob DEFAULT NULL,
+    device_code_value blob DEFAULT NULL,
+    device_code_issued_at timestamp DEFAULT NULL,
+    device_code_expires_at timestamp DEFAULT NULL,
+    device_code_metadata blob DEFAULT NULL
+);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization_consent (
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorities varchar(20000) NOT NULL,
+    PRIMARY KEY (registered_client_id, principal_name)
+);
+
+-- Client assertion identifiers (jti) seen within their lifetime: a second use is a replay. Shared by
+-- every node through the database; rows past expires_at are purged.
+CREATE TABLE IF NOT EXISTS carnet_client_assertion (
+    client_id varchar(100) NOT NULL,
+    jti varchar(255) NOT NULL,
+    expires_at timestamp NOT NULL,
+    PRIMARY KEY (client_id, jti)
+);
+
+-- Keys the embedded authorization server signs tokens with, shared by every node.
+CREATE TABLE IF NOT EXISTS carnet_signing_key (
+    kid varchar(100) NOT NULL PRIMARY KEY,
+    jwk blob NOT NULL,
+    created_at timestamp DEFAULT CURRENT_TIMESTAMP NOT NULL
+);

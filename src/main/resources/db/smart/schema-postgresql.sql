@@ -1,0 +1,77 @@
+-- Tables of Carnet's embedded SMART authorization server. Column names are those Spring
+-- Authorization Server's JDBC stores read and write; types are chosen per database.
+
+CREATE TABLE IF NOT EXISTS oauth2_registered_client (
+    id varchar(100) NOT NULL PRIMARY KEY,
+    client_id varchar(100) NOT NULL UNIQUE,
+    client_id_issued_at timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    client_secret varchar(200) DEFAULT NULL,
+    client_secret_expires_at timestamptz DEFAULT NULL,
+    client_name varchar(200) NOT NULL,
+    client_authentication_methods varchar(1000) NOT NULL,
+    authorization_grant_types varchar(1000) NOT NULL,
+    redirect_uris varchar(1000) DEFAULT NULL,
+    post_logout_redirect_uris varchar(1000) DEFAULT NULL,
+    scopes text NOT NULL,
+    client_settings text NOT NULL,
+    token_settings text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization (
+    id varchar(100) NOT NULL PRIMARY KEY,
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorization_grant_type varchar(100) NOT NULL,
+    authorized_scopes text DEFAULT NULL,
+    attributes text DEFAULT NULL,
+    state varchar(500) DEFAULT NULL,
+    authorization_code_value text DEFAULT NULL,
+    authorization_code_issued_at timestamptz DEFAULT NULL,
+    authorization_code_expires_at timestamptz DEFAULT NULL,
+    authorization_code_metadata text DEFAULT NULL,
+    access_token_value text DEFAULT NULL,
+    access_token_issued_at timestamptz DEFAULT NULL,
+    access_token_expires_at timestamptz DEFAULT NULL,
+    access_token_metadata text DEFAULT NULL,
+    access_token_type varchar(100) DEFAULT NULL,
+    access_token_scopes text DEFAULT NULL,
+    oidc_id_token_value text DEFAULT NULL,
+    oidc_id_token_issued_at timestamptz DEFAULT NULL,
+    oidc_id_token_expires_at timestamptz DEFAULT NULL,
+    oidc_id_token_metadata text DEFAULT NULL,
+    refresh_token_value text DEFAULT NULL,
+    refresh_token_issued_at timestamptz DEFAULT NULL,
+    refresh_token_expires_at timestamptz DEFAULT NULL,
+    refresh_token_metadata text DEFAULT NULL,
+    user_code_value text DEFAULT NULL,
+    user_code_issued_at timestamptz DEFAULT NULL,
+    user_code_expires_at timestamptz DEFAULT NULL,
+    user_code_metadata text DEFAULT NULL,
+    device_code_value text DEFAULT NULL,
+    device_code_issued_at timestamptz DEFAULT NULL,
+    device_code_expires_at timestamptz DEFAULT NULL,
+    device_code_metadata text DEFAULT NULL
+);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization_consent (
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorities text NOT NULL,
+    PRIMARY KEY (registered_client_id, principal_name)
+);
+
+-- Client assertion identifiers (jti) seen within their lifetime: a second use is a replay. Shared by
+-- every node through the database; rows past expires_at are purged.
+CREATE TABLE IF NOT EXISTS carnet_client_assertion (
+    client_id varchar(100) NOT NULL,
+    jti varchar(255) NOT NULL,
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (client_id, jti)
+);
+
+-- Keys the embedded authorization server signs tokens with, shared by every node.
+CREATE TABLE IF NOT EXISTS carnet_signing_key (
+    kid varchar(100) NOT NULL PRIMARY KEY,
+    jwk text NOT NULL,
+    created_at timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL
+);

@@ -1,0 +1,198 @@
+package org.carnetsante.smart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.TestBackendClient;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SMART Backend Services end to end over HTTP: a hospital system with its own key gets a 5-minute
+ * token with a signed client assertion and uses it on /fhir; every forged, stale or misdirected token
+ * or assertion is refused; scopes decide what the token may do before any query runs.
+ */
+class BackendServicesTest extends CarnetServerTest {
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final String LABORATORY =
+			"http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
+
+	@Test
+	void rsaAndEcClientsGetFiveMinuteTokensThatOpenTheFhirApi() throws Exception {
+		for (TestBackendClient client : List.of(
+				TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs")),
+				TestBackendClient.registerEc(clients, baseUrl(), List.of("system/Patient.rs")))) {
+			HttpResponse<String> response = client.requestToken(client.assertion(), "system/Patient.rs");
+
+			assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+			JsonNode body = JSON.readTree(response.body());
+			assertThat(body.get("token_type").asText()).isEqualToIgnoringCase("Bearer");
+			assertThat(body.get("expires_in").asInt()).isBetween(295, 300);
+			assertThat(body.get("scope").asText()).isEqualTo("system/Patient.rs");
+			assertThat(get("/Patient", body.get("access_token").asText()).statusCode()).isEqualTo(200);
+		}
+	}
+
+	@Test
+	void requestWithoutTokenGets401WithAChallengeAndAnOperationOutcome() {
+		HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/Patient")).GET().build());
+
+		assertThat(response.statusCode()).isEqualTo(401);
+		assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+				challenge -> assertThat(challenge).startsWith("Bearer"));
+		assertThat(response.body()).contains("OperationOutcome");
+	}
+
+	@Test
+	void capabilityStatementAndSmartConfigurationNeedNoToken() throws Exception {
+		HttpResponse<String> metadata = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/metadata")).GET().build());
+		HttpResponse<String> smart = send(HttpRequest.newBuilder(
+				URI.create(fhirBase() + "/.well-known/smart-configuration")).GET().build());
+
+		assertThat(metadata.statusCode()).isEqualTo(200);
+		assertThat(smart.statusCode()).isEqualTo(200);
+		JsonNode configuration = JSON.readTree(smart.body());
+		assertThat(configuration.get("token_endpoint").asText()).isEqualTo(baseUrl() + "/oauth2/token");
+		assertThat(configuration.get("code_challenge_methods_supported").toString()).isEqualTo("[\"S256\"]");
+		assertThat(configuration.get("token_endpoint_auth_signing_alg_values_supported").toString())
+				.contains("RS384", "ES384");
+	}
+
+	@Test
+	void forgedStaleOrMisdirectedTokensAreRefused() throws Exception {
+		RSAKey serverKey = RSAKey.parse(jdbc.queryForObject("SELECT jwk FROM carnet_signing_key LIMIT 1", String.class));
+		RSAKey strangerKey = new RSAKeyGenerator(2048).keyID(serverKey.getKeyID()).generate();
+		String validToken = token();
+		String[] parts = validToken.split("\\.");
+		String tamperedSignature = parts[0] + "." + parts[1] + "." + flipFirstCharacter(parts[2]);
+		String unsigned = new PlainJWT(claims(baseUrl(), baseUrl() + "/fhir", Duration.ofMinutes(5)).build()).serialize();
+
+		assertThat(get("/Patient", validToken).statusCode()).isEqualTo(200);
+		assertThat(get("/Patient", sign(serverKey, claims(baseUrl(), baseUrl() + "/fhir", Duration.ofMinutes(-5)))).statusCode())
+				.as("expired").isEqualTo(401);
+		assertThat(get("/Patient", sign(serverKey, claims("https://issuer.example", baseUrl() + "/fhir", Duration.ofMinutes(5)))).statusCode())
+				.as("wrong issuer").isEqualTo(401);
+		assertThat(get("/Patient", sign(serverKey, claims(baseUrl(), "https://other.example/fhir", Duration.ofMinutes(5)))).statusCode())
+				.as("wrong audience").isEqualTo(401);
+		assertThat(get("/Patient", sign(strangerKey, claims(baseUrl(), baseUrl() + "/fhir", Duration.ofMinutes(5)))).statusCode())
+				.as("signed by another key").isEqualTo(401);
+		assertThat(get("/Patient", tamperedSignature).statusCode()).as("bad signature").isEqualTo(401);
+		assertThat(get("/Patient", unsigned).statusCode()).as("alg none").isEqualTo(401);
+	}
+
+	@Test
+	void clientAssertionsThatBreakTheRulesAreRefused() throws Exception {
+		TestBackendClient client = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
+		String assertion = client.assertion();
+		RSAKey unregistered = new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
+
+		assertThat(client.requestToken(assertion, "system/Patient.rs").statusCode()).isEqualTo(200);
+		assertThat(client.requestToken(assertion, "system/Patient.rs").statusCode()).as("reused jti").isEqualTo(401);
+		assertThat(client.requestToken(client.sign(assertionClaims(client).build(), unregistered), "system/Patient.rs").statusCode())
+				.as("unregistered key").isEqualTo(401);
+		assertThat(client.requestToken(client.assertion(assertionClaims(client)
+						.expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10)))).build()), "system/Patient.rs").statusCode())
+				.as("exp more than 5 minutes ahead").isEqualTo(401);
+		assertThat(client.requestToken(client.assertion(assertionClaims(client)
+						.expirationTime(Date.from(Instant.now().minus(Duration.ofMinutes(2)))).build()), "system/Patient.rs").statusCode())
+				.as("expired assertion").isEqualTo(401);
+		assertThat(client.requestToken(client.assertion(assertionClaims(client)
+						.audience("https://other.example/token").build()), "system/Patient.rs").statusCode())
+				.as("audience not the token endpoint").isEqualTo(401);
+		assertThat(client.requestToken(client.assertion(assertionClaims(client).jwtID(null).build()), "system/Patient.rs").statusCode())
+				.as("no jti").isEqualTo(401);
+		assertThat(client.requestToken(client.assertion(), "system/Communication.rs").statusCode())
+				.as("scope not registered for the client").isEqualTo(400);
+	}
+
+	@Test
+	void scopesDecideTypeAndInteractionBeforeAnyQuery() {
+		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(),
+				List.of("system/Patient.rs", "system/Observation.rs?category=" + LABORATORY, "system/Practitioner.read"));
+		String token = reader.accessToken(
+				"system/Patient.rs system/Observation.rs?category=" + LABORATORY + " system/Practitioner.read");
+		String patientJson = FHIR.newJsonParser().encodeResourceToString(Fixtures.insPatient());
+		long before = storedResourceVersions();
+
+		assertThat(get("/Patient", token).statusCode()).isEqualTo(200);
+		assertThat(get("/Practitioner", token).statusCode()).as("v1 read scope").isEqualTo(200);
+		assertThat(get("/Communication", token).statusCode()).as("type not granted").isEqualTo(403);
+		assertThat(get("/Communication/123", token).statusCode()).as("no existence leak").isEqualTo(403);
+		assertThat(send(post("/Patient", token, patientJson)).statusCode()).as("rs cannot create").isEqualTo(403);
+		assertThat(get("/Observation?category=" + LABORATORY.replace("|", "%7C"), token).statusCode())
+				.as("search within the scope's constraint").isEqualTo(200);
+		assertThat(get("/Observation", token).statusCode()).as("search outside the constraint").isEqualTo(403);
+		assertThat(get("/Observation/1", token).statusCode()).as("constrained scope gives no plain read").isEqualTo(403);
+		assertThat(get("/Patient?_revinclude=Communication:subject", token).statusCode())
+				.as("revinclude of a type not granted").isEqualTo(403);
+		String transaction = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+				+ "{\"resourceType\":\"Communication\",\"status\":\"completed\"},\"request\":{\"method\":\"POST\",\"url\":\"Communication\"}}]}";
+		assertThat(send(post("", token, transaction)).statusCode()).as("transaction entry not granted").isEqualTo(403);
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	private HttpResponse<String> get(String path, String token) {
+		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path))
+				.header("Authorization", "Bearer " + token).GET().build());
+	}
+
+	private HttpRequest post(String path, String token, String body) {
+		return HttpRequest.newBuilder(URI.create(fhirBase() + path))
+				.header("Authorization", "Bearer " + token)
+				.header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(body)).build();
+	}
+
+	private static JWTClaimsSet.Builder claims(String issuer, String audience, Duration validFor) {
+		Instant now = Instant.now();
+		return new JWTClaimsSet.Builder()
+				.issuer(issuer)
+				.subject("forger")
+				.audience(audience)
+				.issueTime(Date.from(now.minus(Duration.ofMinutes(10))))
+				.expirationTime(Date.from(now.plus(validFor)))
+				.claim("scope", "system/*.*");
+	}
+
+	private JWTClaimsSet.Builder assertionClaims(TestBackendClient client) {
+		return new JWTClaimsSet.Builder()
+				.issuer(client.clientId())
+				.subject(client.clientId())
+				.audience(client.tokenEndpoint())
+				.expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(4))))
+				.jwtID(UUID.randomUUID().toString());
+	}
+
+	private static String sign(RSAKey key, JWTClaimsSet.Builder claims) throws JOSEException {
+		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims.build());
+		jwt.sign(new RSASSASigner(key));
+		return jwt.serialize();
+	}
+
+	private static String flipFirstCharacter(String base64Url) {
+		byte[] bytes = Base64.getUrlDecoder().decode(base64Url);
+		bytes[0] ^= 0x01;
+		return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+	}
+}
