@@ -75,3 +75,25 @@ CREATE TABLE IF NOT EXISTS carnet_signing_key (
     jwk text NOT NULL,
     created_at timestamptz DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
+
+-- People who log in to the authorization server: patients, their representatives and professionals.
+CREATE TABLE IF NOT EXISTS carnet_user (
+    username varchar(100) NOT NULL PRIMARY KEY,
+    password_hash varchar(200) NOT NULL,
+    kind varchar(20) NOT NULL,
+    display_name varchar(200) NOT NULL,
+    fhir_user varchar(200) NOT NULL,
+    id_nat varchar(50) DEFAULT NULL,
+    profession varchar(10) DEFAULT NULL,
+    specialty varchar(10) DEFAULT NULL,
+    organization varchar(50) DEFAULT NULL,
+    enabled boolean DEFAULT TRUE NOT NULL
+);
+
+-- The spaces a patient account may open: the person's own and those of the people they represent.
+CREATE TABLE IF NOT EXISTS carnet_user_patient (
+    username varchar(100) NOT NULL,
+    patient_id varchar(100) NOT NULL,
+    relationship varchar(20) NOT NULL,
+    PRIMARY KEY (username, patient_id)
+);

@@ -9,7 +9,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationConsentService;
 import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsentService;
@@ -23,6 +22,24 @@ import org.springframework.security.oauth2.server.authorization.settings.Authori
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.oauth2.core.OAuth2RefreshToken;
+import org.springframework.security.oauth2.core.OAuth2Token;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.security.oauth2.server.authorization.token.DelegatingOAuth2TokenGenerator;
+import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2AccessTokenGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2RefreshTokenGenerator;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
 
 /**
  * Carnet's embedded SMART authorization server (Spring Authorization Server): clients, authorizations
@@ -37,21 +54,60 @@ public class AuthorizationServerConfig {
 
 	@Bean
 	@Order(1)
-	public SecurityFilterChain authorizationServerEndpoints(HttpSecurity http, ClientAssertionVerifier assertions)
+	public SecurityFilterChain authorizationServerEndpoints(
+			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts)
 			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
+		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
+				new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
+		tokenResponse.setAccessTokenResponseCustomizer(launch::addPatientToTokenResponse);
 		http.securityMatcher(authorizationServer.getEndpointsMatcher())
-				.with(authorizationServer, server -> server.clientAuthentication(clients -> clients
-						.authenticationConverter(new SmartClientAssertionConverter())
-						.authenticationProviders(providers -> providers.forEach(provider -> {
-							if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
-								assertion.setJwtDecoderFactory(assertions);
-							}
-						}))))
+				.with(authorizationServer, server -> server
+						.oidc(Customizer.withDefaults())
+						.tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse))
+						.clientAuthentication(clients -> clients
+								.authenticationConverter(new SmartClientAssertionConverter())
+								.authenticationProviders(providers -> providers.forEach(provider -> {
+									if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
+										assertion.setJwtDecoderFactory(assertions);
+									}
+								}))))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
-				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+				// A person who is not logged in is sent to the login page, then back to the authorization.
+				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
+						new LoginUrlAuthenticationEntryPoint("/login"), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
+				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();
+	}
+
+	/** The login page and the patient picker: the only pages people see, with a session and CSRF. */
+	@Bean
+	@Order(2)
+	public SecurityFilterChain loginPages(HttpSecurity http, UserAccounts accounts) throws Exception {
+		http.securityMatcher("/login", "/logout", PatientPickerRedirect.PICKER_PATH)
+				.authorizeHttpRequests(requests -> requests
+						.requestMatchers("/login").permitAll()
+						.anyRequest().authenticated())
+				.userDetailsService(accounts)
+				.formLogin(Customizer.withDefaults())
+				.logout(Customizer.withDefaults());
+		return http.build();
+	}
+
+	@Bean
+	public PasswordEncoder passwordEncoder() {
+		return new BCryptPasswordEncoder();
+	}
+
+	@Bean
+	public UserAccounts userAccounts(SmartDatabase database, PasswordEncoder passwords) {
+		return new UserAccounts(database.jdbc(), passwords);
+	}
+
+	@Bean
+	public LaunchContext launchContext(UserAccounts accounts, TokenClaimNames claims) {
+		return new LaunchContext(accounts, claims);
 	}
 
 	@Bean
@@ -108,22 +164,62 @@ public class AuthorizationServerConfig {
 		return new CarnetClients(clients, smart);
 	}
 
-	/** Access tokens are for the FHIR endpoint, and say which client they were issued to. */
+	/**
+	 * Access tokens are for the FHIR endpoint and say which client they were issued to; for a person
+	 * they also say who (fhirUser, profession…) and whose space ({@code patient}, when
+	 * {@code launch/patient} was granted). The id_token carries {@code fhirUser}.
+	 */
 	@Bean
-	public OAuth2TokenCustomizer<JwtEncodingContext> accessTokenClaims(TokenClaimNames claims) {
+	public OAuth2TokenCustomizer<JwtEncodingContext> accessTokenClaims(
+			TokenClaimNames claims, UserAccounts accounts, LaunchContext launch) {
 		return context -> {
+			boolean person = !AuthorizationGrantType.CLIENT_CREDENTIALS.equals(context.getAuthorizationGrantType());
+			var account = person ? accounts.find(context.getPrincipal().getName()) : java.util.Optional.<UserAccounts.Account>empty();
 			if (OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
 				String issuer = context.getAuthorizationServerContext().getIssuer();
 				context.getClaims()
-						.audience(java.util.List.of(issuer + FHIR_AUDIENCE_PATH))
+						.audience(java.util.Collections.singletonList(issuer + FHIR_AUDIENCE_PATH))
 						.claim(claims.clientId(), context.getRegisteredClient().getClientId());
 				Object organization = context.getRegisteredClient().getClientSettings()
 						.getSetting(CarnetClients.ORGANIZATION_SETTING);
 				if (organization != null) {
 					context.getClaims().claim(claims.organization(), organization.toString());
 				}
+				account.ifPresent(user -> {
+					context.getClaims().claim(claims.fhirUser(), user.fhirUser());
+					putIfPresent(context, claims.idNat(), user.idNat());
+					putIfPresent(context, claims.profession(), user.profession());
+					putIfPresent(context, claims.specialty(), user.specialty());
+					putIfPresent(context, claims.organization(), user.organization());
+					launch.patientOf(context.getAuthorization(), context.getAuthorizedScopes(), user)
+							.ifPresent(patient -> context.getClaims().claim(claims.patient(), patient));
+				});
+			} else if (OidcParameterNames.ID_TOKEN.equals(context.getTokenType().getValue())) {
+				account.ifPresent(user -> context.getClaims().claim(claims.fhirUser(), user.fhirUser()));
 			}
 		};
+	}
+
+	private static void putIfPresent(JwtEncodingContext context, String claim, String value) {
+		if (value != null) {
+			context.getClaims().claim(claim, value);
+		}
+	}
+
+	/**
+	 * Tokens are JWTs signed with Carnet's keys; a refresh token is issued only when the person
+	 * granted {@code offline_access} (and, as Spring Authorization Server decides, to confidential
+	 * clients that may use the refresh_token grant).
+	 */
+	@Bean
+	public OAuth2TokenGenerator<OAuth2Token> tokenGenerator(
+			JWKSource<SecurityContext> keys, OAuth2TokenCustomizer<JwtEncodingContext> claims) {
+		JwtGenerator jwt = new JwtGenerator(new NimbusJwtEncoder(keys));
+		jwt.setJwtCustomizer(claims);
+		OAuth2RefreshTokenGenerator refresh = new OAuth2RefreshTokenGenerator();
+		OAuth2TokenGenerator<OAuth2RefreshToken> offlineOnly = context ->
+				context.getAuthorizedScopes().contains("offline_access") ? refresh.generate(context) : null;
+		return new DelegatingOAuth2TokenGenerator(jwt, new OAuth2AccessTokenGenerator(), offlineOnly);
 	}
 
 	/** The JDBC access the authorization server's stores share, created after its schema. */

@@ -36,6 +36,44 @@ public class CarnetClients {
 	}
 
 	/**
+	 * An app a person launches (SMART App Launch, authorization code with PKCE S256): a public client
+	 * when {@code secret} is null (a patient app on a phone), else a confidential one
+	 * ({@code client_secret_basic}). Refresh tokens are issued only to confidential clients that were
+	 * granted {@code offline_access}.
+	 */
+	public RegisteredClient registerApp(
+			String clientId, String name, Kind kind, Collection<String> redirectUris, Collection<String> scopes,
+			String secret, java.util.function.UnaryOperator<String> secretEncoder) {
+		RegisteredClient.Builder client = RegisteredClient.withId(UUID.randomUUID().toString())
+				.clientId(clientId)
+				.clientName(name)
+				.authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+				.redirectUris(registered -> registered.addAll(redirectUris))
+				.scopes(registered -> registered.addAll(scopes))
+				.clientSettings(ClientSettings.builder()
+						.requireProofKey(true)
+						.requireAuthorizationConsent(true)
+						.setting(KIND_SETTING, kind.name())
+						.build())
+				.tokenSettings(TokenSettings.builder()
+						.accessTokenFormat(OAuth2TokenFormat.SELF_CONTAINED)
+						.accessTokenTimeToLive(smart.appAccessTokenLifetime())
+						.refreshTokenTimeToLive(smart.refreshTokenLifetime())
+						.reuseRefreshTokens(false)
+						.build());
+		if (secret == null) {
+			client.clientAuthenticationMethod(ClientAuthenticationMethod.NONE);
+		} else {
+			client.clientSecret(secretEncoder.apply(secret))
+					.clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+					.authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN);
+		}
+		RegisteredClient built = client.build();
+		clients.save(built);
+		return built;
+	}
+
+	/**
 	 * A backend client (SMART Backend Services): authenticates with a client assertion signed by one
 	 * of the keys of {@code jwks} (a JWKS document, public keys only) and gets {@code system/} scopes.
 	 */

@@ -39,7 +39,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 public class ResourceServerConfig {
 
 	@Bean
-	@Order(2)
+	@Order(3)
 	public SecurityFilterChain fhirApi(HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims) throws Exception {
 		BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
 		BearerTokenAccessDeniedHandler denied = new BearerTokenAccessDeniedHandler();

@@ -10,6 +10,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param issuer public base URL of the authorization server (token {@code iss}); empty: the base URL
  *     each request arrives on (set it behind a reverse proxy or when several nodes serve one name)
  * @param accessTokenLifetime lifetime of access tokens issued to backend services
+ * @param appAccessTokenLifetime lifetime of access tokens issued to apps a person launched
+ * @param refreshTokenLifetime lifetime of refresh tokens ({@code offline_access})
  * @param clientAssertionMaxLifetime how far in the future a client assertion's {@code exp} may be
  * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
  *     assertions
@@ -18,5 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record SmartProperties(
 		@DefaultValue("") String issuer,
 		@DefaultValue("5m") Duration accessTokenLifetime,
+		@DefaultValue("60m") Duration appAccessTokenLifetime,
+		@DefaultValue("30d") Duration refreshTokenLifetime,
 		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
 		@DefaultValue("30s") Duration clockSkew) {}

@@ -1,0 +1,98 @@
+package org.carnetsante.smart;
+
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
+import org.springframework.security.crypto.password.PasswordEncoder;
+
+/**
+ * The accounts people log in with on the embedded authorization server, in the database: patients
+ * (linked to their Patient and to the spaces of the people they represent) and professionals (with
+ * their national id, profession, specialty and organization). Passwords are stored as BCrypt hashes.
+ */
+public class UserAccounts implements UserDetailsService {
+
+	/** One account, as tokens describe it. */
+	public record Account(
+			String username,
+			CarnetCaller.Kind kind,
+			String displayName,
+			String fhirUser,
+			String idNat,
+			String profession,
+			String specialty,
+			String organization) {}
+
+	/** How an account relates to a space it may open. */
+	public enum Relationship {
+		SELF,
+		LEGAL_REPRESENTATIVE,
+		DELEGATE
+	}
+
+	private final JdbcTemplate jdbc;
+	private final PasswordEncoder passwords;
+
+	public UserAccounts(JdbcTemplate jdbc, PasswordEncoder passwords) {
+		this.jdbc = jdbc;
+		this.passwords = passwords;
+	}
+
+	public void create(Account account, String password) {
+		jdbc.update(
+				"INSERT INTO carnet_user (username, password_hash, kind, display_name, fhir_user, id_nat, profession,"
+						+ " specialty, organization) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				account.username(), passwords.encode(password), account.kind().name(), account.displayName(),
+				account.fhirUser(), account.idNat(), account.profession(), account.specialty(), account.organization());
+	}
+
+	public void allowSpace(String username, String patientId, Relationship relationship) {
+		jdbc.update(
+				"INSERT INTO carnet_user_patient (username, patient_id, relationship) VALUES (?, ?, ?)",
+				username, patientId, relationship.name());
+	}
+
+	public boolean exists(String username) {
+		return !jdbc.queryForList("SELECT 1 FROM carnet_user WHERE username = ?", Integer.class, username).isEmpty();
+	}
+
+	public Optional<Account> find(String username) {
+		return jdbc.query(
+						"SELECT username, kind, display_name, fhir_user, id_nat, profession, specialty, organization"
+								+ " FROM carnet_user WHERE username = ? AND enabled",
+						(row, index) -> new Account(
+								row.getString(1), CarnetCaller.Kind.valueOf(row.getString(2)), row.getString(3),
+								row.getString(4), row.getString(5), row.getString(6), row.getString(7), row.getString(8)),
+						username)
+				.stream()
+				.findFirst();
+	}
+
+	/** Patient ids of the spaces the account may open, its own first. */
+	public List<String> spacesOf(String username) {
+		return jdbc.queryForList(
+				"SELECT patient_id FROM carnet_user_patient WHERE username = ?"
+						+ " ORDER BY CASE relationship WHEN 'SELF' THEN 0 ELSE 1 END, patient_id",
+				String.class, username);
+	}
+
+	@Override
+	public UserDetails loadUserByUsername(String username) {
+		return jdbc.query(
+						"SELECT username, password_hash, kind, enabled FROM carnet_user WHERE username = ?",
+						(row, index) -> User.withUsername(row.getString(1))
+								.password(row.getString(2))
+								.authorities(new SimpleGrantedAuthority("ROLE_" + row.getString(3)))
+								.disabled(!row.getBoolean(4))
+								.build(),
+						username)
+				.stream()
+				.findFirst()
+				.orElseThrow(() -> new UsernameNotFoundException("No account " + username));
+	}
+}

@@ -1,0 +1,276 @@
+package org.carnetsante.smart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jwt.SignedJWT;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.TestBrowser;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/**
+ * SMART App Launch, standalone, driven over HTTP as a browser and an app would: authorization
+ * request with PKCE S256, login form, patient picker, consent page where scopes can be unticked, code
+ * exchange; then the token's patient context, fhirUser, refresh, revocation and introspection.
+ */
+class SmartAppLaunchTest extends CarnetServerTest {
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final String REDIRECT = "https://app.example/callback";
+	private static final String PASSWORD = "correct horse battery staple";
+	private static final List<String> APP_SCOPES = List.of(
+			"openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/Observation.rs");
+
+	@Autowired
+	UserAccounts accounts;
+
+	@Autowired
+	PasswordEncoder passwords;
+
+	private String motherId;
+	private String childId;
+	private String mother;
+
+	@BeforeEach
+	void aMotherWithAChild() {
+		motherId = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		childId = fhirClient().create().resource(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Lou"))
+				.execute().getId().getIdPart();
+		mother = "claire-" + UUID.randomUUID();
+		accounts.create(new UserAccounts.Account(mother, CarnetCaller.Kind.PATIENT, "Claire Martin",
+				"Patient/" + motherId, null, null, null, null), PASSWORD);
+		accounts.allowSpace(mother, motherId, UserAccounts.Relationship.SELF);
+		accounts.allowSpace(mother, childId, UserAccounts.Relationship.LEGAL_REPRESENTATIVE);
+	}
+
+	@Test
+	void personWithOneSpaceGetsItsPatientContextAndFhirUser() throws Exception {
+		String single = "solo-" + UUID.randomUUID();
+		accounts.create(new UserAccounts.Account(single, CarnetCaller.Kind.PATIENT, "Claire Martin",
+				"Patient/" + motherId, null, null, null, null), PASSWORD);
+		accounts.allowSpace(single, motherId, UserAccounts.Relationship.SELF);
+		String app = publicApp();
+		Pkce pkce = Pkce.s256();
+
+		String callback = authorize(new TestBrowser(), app, APP_SCOPES, single, null, Set.of(), pkce);
+		JsonNode tokens = exchange(app, null, code(callback), pkce.verifier());
+
+		assertThat(tokens.get("patient").asText()).isEqualTo(motherId);
+		assertThat(SignedJWT.parse(tokens.get("id_token").asText()).getJWTClaimsSet().getStringClaim("fhirUser"))
+				.isEqualTo("Patient/" + motherId);
+		assertThat(tokens.has("refresh_token")).as("no refresh token for a public app").isFalse();
+		assertThat(fhirGet("/Patient/" + motherId, tokens.get("access_token").asText()).statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void parentChoosesTheChildsSpaceOnThePickerAndUntickedScopesAreNotGranted() throws Exception {
+		String app = publicApp();
+		Pkce pkce = Pkce.s256();
+
+		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, childId, Set.of("patient/Observation.rs"), pkce);
+		JsonNode tokens = exchange(app, null, code(callback), pkce.verifier());
+
+		assertThat(tokens.get("patient").asText()).isEqualTo(childId);
+		assertThat(tokens.get("scope").asText().split(" ")).contains("patient/*.rs", "launch/patient")
+				.doesNotContain("patient/Observation.rs");
+		assertThat(SignedJWT.parse(tokens.get("access_token").asText()).getJWTClaimsSet().getStringClaim("patient"))
+				.isEqualTo(childId);
+	}
+
+	@Test
+	void aChosenPatientOutsideTheAccountsSpacesGetsNoToken() {
+		String stranger = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		String app = publicApp();
+		Pkce pkce = Pkce.s256();
+
+		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, stranger, Set.of(), pkce);
+		HttpResponse<String> token = tokenRequest(app, null, code(callback), pkce.verifier());
+
+		assertThat(token.statusCode()).as(token.body()).isEqualTo(400);
+		assertThat(token.body()).contains("invalid_grant");
+	}
+
+	@Test
+	void confidentialAppWithOfflineAccessRefreshesAndRevocationEndsIt() throws Exception {
+		String secret = UUID.randomUUID().toString();
+		String app = "confidential-app-" + UUID.randomUUID();
+		clients.registerApp(app, "Confidential patient app", CarnetClients.Kind.PATIENT_APP, List.of(REDIRECT),
+				APP_SCOPES, secret, passwords::encode);
+		Pkce pkce = Pkce.s256();
+
+		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, motherId, Set.of(), pkce);
+		JsonNode tokens = exchange(app, secret, code(callback), pkce.verifier());
+		String refreshToken = tokens.get("refresh_token").asText();
+		HttpResponse<String> refreshed = form("/oauth2/token", app, secret,
+				"grant_type=refresh_token&refresh_token=" + refreshToken);
+		JsonNode renewed = JSON.readTree(refreshed.body());
+		JsonNode activeBefore = JSON.readTree(form("/oauth2/introspect", app, secret,
+				"token=" + renewed.get("access_token").asText()).body());
+		HttpResponse<String> revoked = form("/oauth2/revoke", app, secret,
+				"token=" + renewed.get("refresh_token").asText() + "&token_type_hint=refresh_token");
+		JsonNode activeAfter = JSON.readTree(form("/oauth2/introspect", app, secret,
+				"token=" + renewed.get("access_token").asText()).body());
+		HttpResponse<String> refreshAfterRevocation = form("/oauth2/token", app, secret,
+				"grant_type=refresh_token&refresh_token=" + renewed.get("refresh_token").asText());
+
+		assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+		assertThat(renewed.get("patient").asText()).isEqualTo(motherId);
+		assertThat(activeBefore.get("active").asBoolean()).isTrue();
+		assertThat(revoked.statusCode()).isEqualTo(200);
+		assertThat(activeAfter.get("active").asBoolean()).isFalse();
+		assertThat(refreshAfterRevocation.statusCode()).isEqualTo(400);
+	}
+
+	@Test
+	void authorizationRequestsThatBreakTheRulesAreRefused() {
+		String app = publicApp();
+		Pkce pkce = Pkce.s256();
+		TestBrowser browser = new TestBrowser();
+		login(browser, authorizeUrl(app, APP_SCOPES, REDIRECT, pkce.challenge(), "S256"), mother);
+
+		// The mother's own space is chosen up front, so that the picker does not come first.
+		String ownSpace = "&carnet_patient=" + motherId;
+		HttpResponse<String> plain = browser.get(authorizeUrl(app, APP_SCOPES, REDIRECT, pkce.verifier(), "plain") + ownSpace);
+		HttpResponse<String> noPkce = browser.get(authorizeUrl(app, APP_SCOPES, REDIRECT, null, null) + ownSpace);
+		HttpResponse<String> unregisteredRedirect = browser.get(
+				authorizeUrl(app, APP_SCOPES, "https://evil.example/steal", pkce.challenge(), "S256") + ownSpace);
+		HttpResponse<String> unregisteredScope = browser.get(
+				authorizeUrl(app, List.of("openid", "system/*.*"), REDIRECT, pkce.challenge(), "S256"));
+
+		assertThat(errorOf(plain)).as("PKCE plain").isEqualTo("invalid_request");
+		assertThat(errorOf(noPkce)).as("PKCE missing").isEqualTo("invalid_request");
+		assertThat(unregisteredRedirect.statusCode()).as("redirect URI not registered: no redirect at all").isEqualTo(400);
+		assertThat(errorOf(unregisteredScope)).as("scope not registered").isEqualTo("invalid_scope");
+	}
+
+	// --- the flow, step by step ---
+
+	private String publicApp() {
+		String app = "patient-app-" + UUID.randomUUID();
+		clients.registerApp(app, "Patient app", CarnetClients.Kind.PATIENT_APP, List.of(REDIRECT), APP_SCOPES, null, null);
+		return app;
+	}
+
+	/** Runs the whole browser side; returns the redirect back to the app (carrying the code). */
+	private String authorize(TestBrowser browser, String app, List<String> scopes, String username,
+			String chosenPatient, Set<String> untick, Pkce pkce) {
+		String authorizeUrl = authorizeUrl(app, scopes, REDIRECT, pkce.challenge(), "S256");
+		String next = login(browser, authorizeUrl, username);
+		HttpResponse<String> page = browser.get(next);
+		if (page.statusCode() == 302 && TestBrowser.location(page).contains("/smart/choose-patient")) {
+			HttpResponse<String> picker = browser.get(TestBrowser.location(page));
+			assertThat(picker.body()).contains("Martin");
+			page = browser.get(authorizeUrl + "&carnet_patient=" + chosenPatient);
+		} else if (chosenPatient != null) {
+			page = browser.get(authorizeUrl + "&carnet_patient=" + chosenPatient);
+		}
+		assertThat(page.statusCode()).as("consent page").isEqualTo(200);
+		Map<String, List<String>> consent = TestBrowser.inputs(page.body());
+		List<Map.Entry<String, String>> fields = new ArrayList<>();
+		fields.add(Map.entry("client_id", consent.get("client_id").get(0)));
+		fields.add(Map.entry("state", consent.get("state").get(0)));
+		for (String scope : consent.getOrDefault("scope", List.of())) {
+			if (!untick.contains(scope)) {
+				fields.add(Map.entry("scope", scope));
+			}
+		}
+		HttpResponse<String> approved = browser.postForm(baseUrl() + "/oauth2/authorize", fields);
+		String callback = TestBrowser.location(approved);
+		assertThat(callback).startsWith(REDIRECT);
+		return callback;
+	}
+
+	/** Logs in on the form the authorization request leads to; returns where the server sends us next. */
+	private String login(TestBrowser browser, String authorizeUrl, String username) {
+		HttpResponse<String> start = browser.get(authorizeUrl);
+		assertThat(TestBrowser.location(start)).endsWith("/login");
+		HttpResponse<String> loginPage = browser.get(TestBrowser.location(start));
+		String csrf = TestBrowser.inputs(loginPage.body()).get("_csrf").get(0);
+		HttpResponse<String> loggedIn = browser.postForm(baseUrl() + "/login", List.of(
+				Map.entry("username", username), Map.entry("password", PASSWORD), Map.entry("_csrf", csrf)));
+		return TestBrowser.location(loggedIn);
+	}
+
+	private String authorizeUrl(String app, List<String> scopes, String redirect, String challenge, String method) {
+		UriComponentsBuilder url = UriComponentsBuilder.fromUriString(baseUrl() + "/oauth2/authorize")
+				.queryParam("response_type", "code")
+				.queryParam("client_id", app)
+				.queryParam("redirect_uri", redirect)
+				.queryParam("scope", String.join(" ", scopes))
+				.queryParam("state", UUID.randomUUID().toString())
+				.queryParam("aud", fhirBase());
+		if (challenge != null) {
+			url.queryParam("code_challenge", challenge).queryParam("code_challenge_method", method);
+		}
+		return url.encode().build().toUriString();
+	}
+
+	private static String errorOf(HttpResponse<String> response) {
+		return UriComponentsBuilder.fromUriString(TestBrowser.location(response)).build().getQueryParams().getFirst("error");
+	}
+
+	private static String code(String callback) {
+		return UriComponentsBuilder.fromUriString(callback).build().getQueryParams().getFirst("code");
+	}
+
+	private JsonNode exchange(String app, String secret, String code, String verifier) throws Exception {
+		HttpResponse<String> response = tokenRequest(app, secret, code, verifier);
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return JSON.readTree(response.body());
+	}
+
+	private HttpResponse<String> tokenRequest(String app, String secret, String code, String verifier) {
+		String form = "grant_type=authorization_code&code=" + enc(code) + "&redirect_uri=" + enc(REDIRECT)
+				+ "&code_verifier=" + enc(verifier) + (secret == null ? "&client_id=" + enc(app) : "");
+		return form("/oauth2/token", app, secret, form);
+	}
+
+	private HttpResponse<String> form(String path, String app, String secret, String form) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.POST(HttpRequest.BodyPublishers.ofString(form));
+		if (secret != null) {
+			request.header("Authorization", "Basic " + Base64.getEncoder()
+					.encodeToString((enc(app) + ":" + enc(secret)).getBytes(StandardCharsets.UTF_8)));
+		}
+		return send(request.build());
+	}
+
+	private HttpResponse<String> fhirGet(String path, String token) {
+		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path)).header("Authorization", "Bearer " + token).GET().build());
+	}
+
+	private static String enc(String value) {
+		return URLEncoder.encode(value, StandardCharsets.UTF_8);
+	}
+
+	record Pkce(String verifier, String challenge) {
+		static Pkce s256() throws RuntimeException {
+			String verifier = UUID.randomUUID() + "-" + UUID.randomUUID();
+			try {
+				byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+				return new Pkce(verifier, Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+			} catch (java.security.NoSuchAlgorithmException e) {
+				throw new IllegalStateException(e);
+			}
+		}
+	}
+}
