@@ -87,9 +87,14 @@ public class ResourceServerConfig {
 		return decoder;
 	}
 
+	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */
 	@Bean
-	public FhirServerCustomizer scopeCheckBeforeAnyQuery(FhirContext fhirContext) {
-		return server -> server.registerInterceptor(new ScopeCheck(fhirContext));
+	public FhirServerCustomizer scopeCheckAndPatientCompartment(FhirContext fhirContext) {
+		return server -> {
+			server.registerInterceptor(new ScopeCheck(fhirContext));
+			server.registerInterceptor(new PatientCompartmentNarrowing());
+			server.registerInterceptor(new PatientCompartmentRules());
+		};
 	}
 
 	@Bean

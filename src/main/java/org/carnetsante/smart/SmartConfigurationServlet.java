@@ -36,13 +36,20 @@ public class SmartConfigurationServlet extends HttpServlet {
 		configuration.put("token_endpoint", issuer + "/oauth2/token");
 		configuration.put("revocation_endpoint", issuer + "/oauth2/revoke");
 		configuration.put("introspection_endpoint", issuer + "/oauth2/introspect");
-		configuration.put("grant_types_supported", List.of("client_credentials"));
-		configuration.put("token_endpoint_auth_methods_supported", List.of("private_key_jwt"));
+		configuration.put("grant_types_supported", List.of("authorization_code", "client_credentials", "refresh_token"));
+		configuration.put("token_endpoint_auth_methods_supported",
+				List.of("private_key_jwt", "client_secret_basic", "none"));
 		configuration.put("token_endpoint_auth_signing_alg_values_supported", List.of("RS384", "ES384"));
-		configuration.put("scopes_supported", List.of("system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"));
+		configuration.put("scopes_supported", List.of(
+				"openid", "fhirUser", "launch/patient", "offline_access",
+				"patient/*.rs", "patient/*.cruds", "patient/*.read", "patient/*.*",
+				"user/*.rs", "user/*.cruds", "system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"));
 		configuration.put("response_types_supported", List.of("code"));
 		configuration.put("code_challenge_methods_supported", List.of("S256"));
-		configuration.put("capabilities", List.of("client-confidential-asymmetric", "permission-v1", "permission-v2"));
+		configuration.put("capabilities", List.of(
+				"launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
+				"context-standalone-patient", "sso-openid-connect", "permission-offline", "permission-patient",
+				"permission-v1", "permission-v2"));
 		response.setContentType("application/json");
 		response.setCharacterEncoding("UTF-8");
 		JSON.writeValue(response.getOutputStream(), configuration);

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.UUID;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.SmartLaunch;
+import org.carnetsante.support.SmartLaunch.Pkce;
 import org.carnetsante.support.TestBrowser;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 class SmartAppLaunchTest extends CarnetServerTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final String REDIRECT = "https://app.example/callback";
+	private static final String REDIRECT = SmartLaunch.REDIRECT;
 	private static final String PASSWORD = "correct horse battery staple";
 	private static final List<String> APP_SCOPES = List.of(
 			"openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/Observation.rs");
@@ -71,7 +73,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		Pkce pkce = Pkce.s256();
 
 		String callback = authorize(new TestBrowser(), app, APP_SCOPES, single, null, Set.of(), pkce);
-		JsonNode tokens = exchange(app, null, code(callback), pkce.verifier());
+		JsonNode tokens = exchange(app, null, SmartLaunch.code(callback), pkce.verifier());
 
 		assertThat(tokens.get("patient").asText()).isEqualTo(motherId);
 		assertThat(SignedJWT.parse(tokens.get("id_token").asText()).getJWTClaimsSet().getStringClaim("fhirUser"))
@@ -86,7 +88,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		Pkce pkce = Pkce.s256();
 
 		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, childId, Set.of("patient/Observation.rs"), pkce);
-		JsonNode tokens = exchange(app, null, code(callback), pkce.verifier());
+		JsonNode tokens = exchange(app, null, SmartLaunch.code(callback), pkce.verifier());
 
 		assertThat(tokens.get("patient").asText()).isEqualTo(childId);
 		assertThat(tokens.get("scope").asText().split(" ")).contains("patient/*.rs", "launch/patient")
@@ -102,7 +104,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		Pkce pkce = Pkce.s256();
 
 		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, stranger, Set.of(), pkce);
-		HttpResponse<String> token = tokenRequest(app, null, code(callback), pkce.verifier());
+		HttpResponse<String> token = tokenRequest(app, null, SmartLaunch.code(callback), pkce.verifier());
 
 		assertThat(token.statusCode()).as(token.body()).isEqualTo(400);
 		assertThat(token.body()).contains("invalid_grant");
@@ -117,7 +119,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		Pkce pkce = Pkce.s256();
 
 		String callback = authorize(new TestBrowser(), app, APP_SCOPES, mother, motherId, Set.of(), pkce);
-		JsonNode tokens = exchange(app, secret, code(callback), pkce.verifier());
+		JsonNode tokens = exchange(app, secret, SmartLaunch.code(callback), pkce.verifier());
 		String refreshToken = tokens.get("refresh_token").asText();
 		HttpResponse<String> refreshed = form("/oauth2/token", app, secret,
 				"grant_type=refresh_token&refresh_token=" + refreshToken);
@@ -155,13 +157,11 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		HttpResponse<String> unregisteredScope = browser.get(
 				authorizeUrl(app, List.of("openid", "system/*.*"), REDIRECT, pkce.challenge(), "S256"));
 
-		assertThat(errorOf(plain)).as("PKCE plain").isEqualTo("invalid_request");
-		assertThat(errorOf(noPkce)).as("PKCE missing").isEqualTo("invalid_request");
+		assertThat(SmartLaunch.errorOf(plain)).as("PKCE plain").isEqualTo("invalid_request");
+		assertThat(SmartLaunch.errorOf(noPkce)).as("PKCE missing").isEqualTo("invalid_request");
 		assertThat(unregisteredRedirect.statusCode()).as("redirect URI not registered: no redirect at all").isEqualTo(400);
-		assertThat(errorOf(unregisteredScope)).as("scope not registered").isEqualTo("invalid_scope");
+		assertThat(SmartLaunch.errorOf(unregisteredScope)).as("scope not registered").isEqualTo("invalid_scope");
 	}
-
-	// --- the flow, step by step ---
 
 	private String publicApp() {
 		String app = "patient-app-" + UUID.randomUUID();
@@ -169,66 +169,17 @@ class SmartAppLaunchTest extends CarnetServerTest {
 		return app;
 	}
 
-	/** Runs the whole browser side; returns the redirect back to the app (carrying the code). */
 	private String authorize(TestBrowser browser, String app, List<String> scopes, String username,
 			String chosenPatient, Set<String> untick, Pkce pkce) {
-		String authorizeUrl = authorizeUrl(app, scopes, REDIRECT, pkce.challenge(), "S256");
-		String next = login(browser, authorizeUrl, username);
-		HttpResponse<String> page = browser.get(next);
-		if (page.statusCode() == 302 && TestBrowser.location(page).contains("/smart/choose-patient")) {
-			HttpResponse<String> picker = browser.get(TestBrowser.location(page));
-			assertThat(picker.body()).contains("Martin");
-			page = browser.get(authorizeUrl + "&carnet_patient=" + chosenPatient);
-		} else if (chosenPatient != null) {
-			page = browser.get(authorizeUrl + "&carnet_patient=" + chosenPatient);
-		}
-		assertThat(page.statusCode()).as("consent page").isEqualTo(200);
-		Map<String, List<String>> consent = TestBrowser.inputs(page.body());
-		List<Map.Entry<String, String>> fields = new ArrayList<>();
-		fields.add(Map.entry("client_id", consent.get("client_id").get(0)));
-		fields.add(Map.entry("state", consent.get("state").get(0)));
-		for (String scope : consent.getOrDefault("scope", List.of())) {
-			if (!untick.contains(scope)) {
-				fields.add(Map.entry("scope", scope));
-			}
-		}
-		HttpResponse<String> approved = browser.postForm(baseUrl() + "/oauth2/authorize", fields);
-		String callback = TestBrowser.location(approved);
-		assertThat(callback).startsWith(REDIRECT);
-		return callback;
+		return launch().authorize(browser, app, scopes, username, PASSWORD, chosenPatient, untick, pkce);
 	}
 
-	/** Logs in on the form the authorization request leads to; returns where the server sends us next. */
 	private String login(TestBrowser browser, String authorizeUrl, String username) {
-		HttpResponse<String> start = browser.get(authorizeUrl);
-		assertThat(TestBrowser.location(start)).endsWith("/login");
-		HttpResponse<String> loginPage = browser.get(TestBrowser.location(start));
-		String csrf = TestBrowser.inputs(loginPage.body()).get("_csrf").get(0);
-		HttpResponse<String> loggedIn = browser.postForm(baseUrl() + "/login", List.of(
-				Map.entry("username", username), Map.entry("password", PASSWORD), Map.entry("_csrf", csrf)));
-		return TestBrowser.location(loggedIn);
+		return launch().login(browser, authorizeUrl, username, PASSWORD);
 	}
 
 	private String authorizeUrl(String app, List<String> scopes, String redirect, String challenge, String method) {
-		UriComponentsBuilder url = UriComponentsBuilder.fromUriString(baseUrl() + "/oauth2/authorize")
-				.queryParam("response_type", "code")
-				.queryParam("client_id", app)
-				.queryParam("redirect_uri", redirect)
-				.queryParam("scope", String.join(" ", scopes))
-				.queryParam("state", UUID.randomUUID().toString())
-				.queryParam("aud", fhirBase());
-		if (challenge != null) {
-			url.queryParam("code_challenge", challenge).queryParam("code_challenge_method", method);
-		}
-		return url.encode().build().toUriString();
-	}
-
-	private static String errorOf(HttpResponse<String> response) {
-		return UriComponentsBuilder.fromUriString(TestBrowser.location(response)).build().getQueryParams().getFirst("error");
-	}
-
-	private static String code(String callback) {
-		return UriComponentsBuilder.fromUriString(callback).build().getQueryParams().getFirst("code");
+		return launch().authorizeUrl(app, scopes, redirect, challenge, method);
 	}
 
 	private JsonNode exchange(String app, String secret, String code, String verifier) throws Exception {
@@ -238,39 +189,19 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	}
 
 	private HttpResponse<String> tokenRequest(String app, String secret, String code, String verifier) {
-		String form = "grant_type=authorization_code&code=" + enc(code) + "&redirect_uri=" + enc(REDIRECT)
-				+ "&code_verifier=" + enc(verifier) + (secret == null ? "&client_id=" + enc(app) : "");
-		return form("/oauth2/token", app, secret, form);
+		return launch().tokenRequest(app, secret, code, verifier);
 	}
 
 	private HttpResponse<String> form(String path, String app, String secret, String form) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
-				.header("Content-Type", "application/x-www-form-urlencoded")
-				.POST(HttpRequest.BodyPublishers.ofString(form));
-		if (secret != null) {
-			request.header("Authorization", "Basic " + Base64.getEncoder()
-					.encodeToString((enc(app) + ":" + enc(secret)).getBytes(StandardCharsets.UTF_8)));
-		}
-		return send(request.build());
+		return launch().form(path, app, secret, form);
+	}
+
+	private SmartLaunch launch() {
+		return new SmartLaunch(baseUrl());
 	}
 
 	private HttpResponse<String> fhirGet(String path, String token) {
 		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path)).header("Authorization", "Bearer " + token).GET().build());
 	}
 
-	private static String enc(String value) {
-		return URLEncoder.encode(value, StandardCharsets.UTF_8);
-	}
-
-	record Pkce(String verifier, String challenge) {
-		static Pkce s256() throws RuntimeException {
-			String verifier = UUID.randomUUID() + "-" + UUID.randomUUID();
-			try {
-				byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
-				return new Pkce(verifier, Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
-			} catch (java.security.NoSuchAlgorithmException e) {
-				throw new IllegalStateException(e);
-			}
-		}
-	}
 }

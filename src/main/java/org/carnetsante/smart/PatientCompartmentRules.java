@@ -1,0 +1,58 @@
+package org.carnetsante.smart;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.List;
+import org.hl7.fhir.r4.model.IdType;
+
+/**
+ * Step 2 of the request path for tokens with a patient context ({@code patient/} scopes): whatever
+ * is read, searched, included, returned by history or written, alone or in a transaction or batch,
+ * must belong to that patient's compartment. Searches are narrowed to the compartment beforehand
+ * ({@link PatientCompartmentNarrowing}); this interceptor checks every resource that comes back or
+ * goes in (HAPI's {@link AuthorizationInterceptor}).
+ *
+ * <p>A single read of something outside the compartment answers 404, as if the resource did not
+ * exist, so a token cannot probe which ids exist in other spaces.
+ *
+ * <p>Tokens without a patient context (backend systems, professionals) pass this step; the access
+ * policy decides for them.
+ */
+public class PatientCompartmentRules extends AuthorizationInterceptor {
+
+	public PatientCompartmentRules() {
+		super(PolicyEnum.DENY);
+	}
+
+	@Override
+	public List<IAuthRule> buildRuleList(RequestDetails request) {
+		CarnetCaller caller = CallerFromToken.current().orElse(null);
+		if (caller == null || caller.patient() == null) {
+			return new RuleBuilder().allowAll().build();
+		}
+		IdType patient = new IdType("Patient", caller.patient());
+		return new RuleBuilder()
+				.allow("the patient's compartment: read").read().allResources().inCompartment("Patient", patient).andThen()
+				.allow("the patient's compartment: write").write().allResources().inCompartment("Patient", patient).andThen()
+				.allow("the patient's compartment: delete").delete().allResources().inCompartment("Patient", patient).andThen()
+				.allow("the patient's compartment: patch").patch().allRequests().andThen()
+				.allow("transactions, entry by entry").transaction().withAnyOperation().andApplyNormalRules().andThen()
+				.allow("validation").operation().named("$validate").onAnyType().andRequireExplicitResponseAuthorization().andThen()
+				.denyAll("outside the patient's compartment")
+				.build();
+	}
+
+	@Override
+	protected void handleDeny(RequestDetails request, Verdict decision) {
+		RestOperationTypeEnum operation = request.getRestOperationType();
+		if (operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD) {
+			throw new ResourceNotFoundException(request.getId());
+		}
+		super.handleDeny(request, decision);
+	}
+}
