@@ -8,6 +8,14 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.carnetsante.fhir.OperationOutcomes;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -40,7 +48,9 @@ public class ResourceServerConfig {
 
 	@Bean
 	@Order(3)
-	public SecurityFilterChain fhirApi(HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims) throws Exception {
+	public SecurityFilterChain fhirApi(
+			HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock)
+			throws Exception {
 		BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
 		BearerTokenAccessDeniedHandler denied = new BearerTokenAccessDeniedHandler();
 		http.authorizeHttpRequests(requests -> requests
@@ -53,7 +63,7 @@ public class ResourceServerConfig {
 						.requestMatchers("/error").permitAll()
 						.anyRequest().authenticated())
 				.oauth2ResourceServer(resourceServer -> resourceServer
-						.jwt(jwt -> jwt.decoder(tokens).jwtAuthenticationConverter(new CallerFromToken(claims)))
+						.authenticationManagerResolver(tokenIssuers(tokens, claims, externalIssuers, clock))
 						.authenticationEntryPoint((request, response, failure) -> {
 							challenge.commence(request, response, failure);
 							OperationOutcomes.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login",
@@ -67,6 +77,39 @@ public class ResourceServerConfig {
 				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 				.csrf(csrf -> csrf.disable());
 		return http.build();
+	}
+
+	/**
+	 * Picks how to verify a token by its (not yet trusted) issuer: a configured external issuer's keys,
+	 * audience and claim names, or else the embedded authorization server's, which also checks that
+	 * the issuer is its own.
+	 */
+	private static JwtIssuerAuthenticationManagerResolver tokenIssuers(
+			JwtDecoder embedded, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock) {
+		Map<String, AuthenticationManager> managers = new HashMap<>();
+		for (ExternalIssuers.Issuer issuer : externalIssuers.externalIssuers()) {
+			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(issuer.jwkSetUri())
+					.jwsAlgorithms(algorithms -> algorithms.addAll(List.of(
+							SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.ES256, SignatureAlgorithm.ES384)))
+					.build();
+			JwtTimestampValidator timestamps = new JwtTimestampValidator();
+			timestamps.setClock(clock);
+			decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+					timestamps,
+					new JwtIssuerValidator(issuer.issuer()),
+					token -> expect(token.getAudience() != null && token.getAudience().contains(issuer.audience()),
+							"the token is not meant for this FHIR server")));
+			managers.put(issuer.issuer(), providerOf(decoder, issuer.claims().over(claims)));
+		}
+		AuthenticationManager embeddedManager = providerOf(embedded, claims);
+		return new JwtIssuerAuthenticationManagerResolver(
+				issuer -> managers.getOrDefault(issuer, embeddedManager));
+	}
+
+	private static AuthenticationManager providerOf(JwtDecoder decoder, TokenClaimNames claims) {
+		JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder);
+		provider.setJwtAuthenticationConverter(new CallerFromToken(claims));
+		return provider::authenticate;
 	}
 
 	/** Verifies tokens of the embedded authorization server, signed with the keys it publishes. */

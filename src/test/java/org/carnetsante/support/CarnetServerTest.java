@@ -67,6 +67,13 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.db.password", () -> "");
 		// The database is new for every run; an index kept on disk would outlive it.
 		registry.add("carnet.search.lucene-directory", () -> "local-heap");
+		// A second, external issuer whose claims are named differently (see TestExternalIssuer).
+		registry.add("carnet.smart.external-issuers[0].issuer", () -> TestExternalIssuer.get().issuer());
+		registry.add("carnet.smart.external-issuers[0].jwk-set-uri", () -> TestExternalIssuer.get().jwkSetUri());
+		registry.add("carnet.smart.external-issuers[0].audience", () -> TestExternalIssuer.AUDIENCE);
+		registry.add("carnet.smart.external-issuers[0].claims.fhir-user", () -> "fhir_user");
+		registry.add("carnet.smart.external-issuers[0].claims.client-id", () -> "azp");
+		registry.add("carnet.smart.external-issuers[0].claims.profession", () -> "ps_profession");
 		// Not the default, so the tests prove the setting is honoured.
 		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
 	}
