@@ -142,6 +142,32 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	}
 
 	@Test
+	void professionalLoginGivesAUserTokenWithTheProfessionalsIdentityAndNoPatientContext() throws Exception {
+		String doctor = "dr-" + UUID.randomUUID();
+		accounts.create(new UserAccounts.Account(doctor, CarnetCaller.Kind.PROFESSIONAL, "Dr Jean Martin",
+				"Practitioner/810000000001", "810000000001", "10", "SM54", "1750000000"), PASSWORD);
+		List<String> scopes = List.of("openid", "fhirUser", "user/*.rs");
+		String app = "practitioner-software-" + UUID.randomUUID();
+		clients.registerApp(app, "Practitioner software", CarnetClients.Kind.PRACTITIONER_SOFTWARE, List.of(REDIRECT),
+				scopes, null, null);
+
+		JsonNode tokens = launch().tokens(app, scopes, doctor, PASSWORD, null);
+		var claims = SignedJWT.parse(tokens.get("access_token").asText()).getJWTClaimsSet();
+
+		assertThat(tokens.has("patient")).isFalse();
+		assertThat(claims.getStringClaim("fhirUser")).isEqualTo("Practitioner/810000000001");
+		assertThat(claims.getStringClaim("idnat")).isEqualTo("810000000001");
+		assertThat(claims.getStringClaim("profession")).isEqualTo("10");
+		assertThat(claims.getStringClaim("specialty")).isEqualTo("SM54");
+		assertThat(fhirGet("/Patient/" + childId, tokens.get("access_token").asText()).statusCode()).isEqualTo(200);
+		assertThat(send(HttpRequest.newBuilder(URI.create(fhirBase() + "/Patient"))
+				.header("Authorization", "Bearer " + tokens.get("access_token").asText())
+				.header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(Fixtures.insPatient())))
+				.build()).statusCode()).as("user/*.rs cannot create").isEqualTo(403);
+	}
+
+	@Test
 	void authorizationRequestsThatBreakTheRulesAreRefused() {
 		String app = publicApp();
 		Pkce pkce = Pkce.s256();

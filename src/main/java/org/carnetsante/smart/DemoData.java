@@ -1,0 +1,127 @@
+package org.carnetsante.smart;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.carnetsante.profiles.CarnetImplementationGuide;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Profile;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * Demonstration data, loaded only under the {@code demo} profile and never in production: the
+ * implementation guide's example patients (Marie Dupont and her son Lucas), a general practitioner,
+ * a pharmacist and a nurse with their logins, a patient app, a practitioner software and the hospital
+ * system {@code demo-hospital} whose key pair is in the repository's {@code demo/} folder. Every
+ * password is {@value #PASSWORD}. The README lists them.
+ */
+@Component
+@Profile("demo")
+class DemoData {
+
+	static final String DEMO_HOSPITAL = "demo-hospital";
+	static final String PATIENT_APP = "demo-patient-app";
+	static final String PRACTITIONER_SOFTWARE = "demo-practitioner-software";
+	static final String PASSWORD = "demo";
+	static final String PRACTITIONER_SOFTWARE_SECRET = "demo-secret";
+
+	private static final Logger LOG = LoggerFactory.getLogger(DemoData.class);
+	private static final String PROFESSION = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante";
+	private static final String ID_NAT = "urn:oid:1.2.250.1.71.4.2.1";
+
+	private final CarnetClients clients;
+	private final RegisteredClientRepository registered;
+	private final UserAccounts accounts;
+	private final PasswordEncoder passwords;
+	private final DaoRegistry daos;
+	private final CarnetImplementationGuide guide;
+	private final FhirContext fhirContext;
+
+	DemoData(CarnetClients clients, RegisteredClientRepository registered, UserAccounts accounts,
+			PasswordEncoder passwords, DaoRegistry daos, CarnetImplementationGuide guide, FhirContext fhirContext) {
+		this.clients = clients;
+		this.registered = registered;
+		this.accounts = accounts;
+		this.passwords = passwords;
+		this.daos = daos;
+		this.guide = guide;
+		this.fhirContext = fhirContext;
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void loadDemoData() {
+		if (registered.findByClientId(DEMO_HOSPITAL) != null) {
+			return; // loaded by an earlier start on the same database
+		}
+		guide.examples().forEach(this::store);
+		store(practitioner("demo-gp", "Martin", "Jean", "810000000001", "10"));
+		store(practitioner("demo-pharmacist", "Bernard", "Sophie", "810000000002", "21"));
+		store(practitioner("demo-nurse", "Petit", "Luc", "810000000003", "60"));
+
+		accounts.create(new UserAccounts.Account("marie.dupont", CarnetCaller.Kind.PATIENT, "Marie Dupont",
+				"Patient/example-ins-demo", null, null, null, null), PASSWORD);
+		accounts.allowSpace("marie.dupont", "example-ins-demo", UserAccounts.Relationship.SELF);
+		accounts.allowSpace("marie.dupont", "example-ins-test-child", UserAccounts.Relationship.LEGAL_REPRESENTATIVE);
+		professional("dr.martin", "Dr Jean Martin", "demo-gp", "810000000001", "10", "SM54");
+		professional("sophie.bernard", "Sophie Bernard", "demo-pharmacist", "810000000002", "21", null);
+		professional("luc.petit", "Luc Petit", "demo-nurse", "810000000003", "60", null);
+
+		clients.registerBackendService(DEMO_HOSPITAL, "Demo hospital (CH Carnet-les-Bains)",
+				CarnetClients.Kind.HOSPITAL_SYSTEM, List.of("system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"),
+				resource("demo/hospital-jwks.json"), "1750000000");
+		clients.registerApp(PATIENT_APP, "Demo patient app", CarnetClients.Kind.PATIENT_APP,
+				List.of("http://localhost:8000/callback", "http://127.0.0.1:8000/callback"),
+				List.of("openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/*.read",
+						"patient/*.cruds"),
+				null, null);
+		clients.registerApp(PRACTITIONER_SOFTWARE, "Demo practitioner software", CarnetClients.Kind.PRACTITIONER_SOFTWARE,
+				List.of("http://localhost:8000/callback"),
+				List.of("openid", "fhirUser", "offline_access", "user/*.rs", "user/*.read", "user/*.cruds"),
+				PRACTITIONER_SOFTWARE_SECRET, passwords::encode);
+		LOG.warn("Demo profile: loaded demonstration patients, professionals and clients (password '{}'); "
+				+ "never use this profile with real data", PASSWORD);
+	}
+
+	private void professional(String username, String name, String practitionerId, String idNat, String profession,
+			String specialty) {
+		accounts.create(new UserAccounts.Account(username, CarnetCaller.Kind.PROFESSIONAL, name,
+				"Practitioner/" + practitionerId, idNat, profession, specialty, null), PASSWORD);
+	}
+
+	private static Practitioner practitioner(String id, String family, String given, String idNat, String profession) {
+		Practitioner practitioner = new Practitioner();
+		practitioner.setId(id);
+		practitioner.addIdentifier().setSystem(ID_NAT).setValue(idNat);
+		practitioner.addName().setUse(HumanName.NameUse.OFFICIAL).setFamily(family).addGiven(given);
+		practitioner.addQualification().setCode(new CodeableConcept(new Coding(PROFESSION, profession, null)));
+		return practitioner;
+	}
+
+	@SuppressWarnings({"unchecked", "rawtypes"})
+	private void store(IBaseResource resource) {
+		daos.getResourceDao(fhirContext.getResourceType(resource)).update(resource, new SystemRequestDetails());
+	}
+
+	private static String resource(String path) {
+		try {
+			return new ClassPathResource(path).getContentAsString(StandardCharsets.UTF_8);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}
