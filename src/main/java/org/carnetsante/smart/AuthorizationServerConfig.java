@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.time.Clock;
 import javax.sql.DataSource;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -54,6 +55,7 @@ public class AuthorizationServerConfig {
 
 	@Bean
 	@Order(1)
+	@ConditionalOnWebApplication
 	public SecurityFilterChain authorizationServerEndpoints(
 			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts)
 			throws Exception {
@@ -84,6 +86,7 @@ public class AuthorizationServerConfig {
 	/** The login page and the patient picker: the only pages people see, with a session and CSRF. */
 	@Bean
 	@Order(2)
+	@ConditionalOnWebApplication
 	public SecurityFilterChain loginPages(HttpSecurity http, UserAccounts accounts) throws Exception {
 		http.securityMatcher("/login", "/logout", PatientPickerRedirect.PICKER_PATH)
 				.authorizeHttpRequests(requests -> requests

@@ -19,6 +19,7 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtIss
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.carnetsante.fhir.OperationOutcomes;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -48,6 +49,7 @@ public class ResourceServerConfig {
 
 	@Bean
 	@Order(3)
+	@ConditionalOnWebApplication
 	public SecurityFilterChain fhirApi(
 			HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock)
 			throws Exception {
