@@ -79,6 +79,7 @@ public class AuthorizationServerConfig {
 				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
 						new LoginUrlAuthenticationEntryPoint("/login"), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
 				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
+				.cors(Customizer.withDefaults())
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();
 	}

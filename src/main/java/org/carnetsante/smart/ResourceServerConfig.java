@@ -8,6 +8,11 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
+import java.time.Duration;
+import org.springframework.security.config.Customizer;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +81,32 @@ public class ResourceServerConfig {
 							OperationOutcomes.write(response, HttpServletResponse.SC_FORBIDDEN, "forbidden",
 									failure.getMessage());
 						}))
+				.cors(Customizer.withDefaults())
 				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 				.csrf(csrf -> csrf.disable());
 		return http.build();
+	}
+
+	/**
+	 * Browser apps (a patient's web app) call the token and FHIR endpoints from their own origin; only
+	 * the origins in {@code carnet.smart.cors-allowed-origins} may. Bearer tokens, not cookies, carry
+	 * the authorization, so credentials are not allowed cross-origin.
+	 */
+	@Bean
+	public CorsConfigurationSource corsConfigurationSource(SmartProperties smart) {
+		CorsConfiguration cors = new CorsConfiguration();
+		cors.setAllowedOrigins(smart.corsAllowedOrigins());
+		cors.setAllowedMethods(List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"));
+		cors.setAllowedHeaders(List.of("Authorization", "Content-Type", "Accept", "Prefer", "If-Match",
+				"If-None-Exist", "If-None-Match", "If-Modified-Since", "X-Requested-With"));
+		cors.setExposedHeaders(List.of("Location", "Content-Location", "ETag", "Last-Modified", "WWW-Authenticate"));
+		cors.setAllowCredentials(false);
+		cors.setMaxAge(Duration.ofHours(1));
+		UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+		// Every path: the FHIR servlet's paths are not under Spring MVC, and the rest (token, JWKS,
+		// userinfo endpoints) are what browser apps call anyway.
+		source.registerCorsConfiguration("/**", cors);
+		return source;
 	}
 
 	/**

@@ -13,6 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param appAccessTokenLifetime lifetime of access tokens issued to apps a person launched
  * @param refreshTokenLifetime lifetime of refresh tokens ({@code offline_access})
  * @param clientAssertionMaxLifetime how far in the future a client assertion's {@code exp} may be
+ * @param corsAllowedOrigins origins of browser apps allowed to call the token and FHIR endpoints
+ *     (cross-origin requests from any other origin get no CORS headers, so browsers block them)
  * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
  *     assertions
  */
@@ -23,4 +25,10 @@ public record SmartProperties(
 		@DefaultValue("60m") Duration appAccessTokenLifetime,
 		@DefaultValue("30d") Duration refreshTokenLifetime,
 		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
-		@DefaultValue("30s") Duration clockSkew) {}
+		@DefaultValue("30s") Duration clockSkew,
+		java.util.List<String> corsAllowedOrigins) {
+
+	public SmartProperties {
+		corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
+	}
+}

@@ -80,6 +80,25 @@ class BackendServicesTest extends CarnetServerTest {
 	}
 
 	@Test
+	void browserAppsFromAllowedOriginsMayCallCrossOriginAndOthersMayNot() {
+		HttpResponse<String> allowed = send(preflight("https://app.example"));
+		HttpResponse<String> refused = send(preflight("https://evil.example"));
+
+		assertThat(allowed.statusCode()).isEqualTo(200);
+		assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).contains("https://app.example");
+		assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+	}
+
+	private HttpRequest preflight(String origin) {
+		return HttpRequest.newBuilder(URI.create(fhirBase() + "/Patient"))
+				.header("Origin", origin)
+				.header("Access-Control-Request-Method", "GET")
+				.header("Access-Control-Request-Headers", "authorization")
+				.method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+				.build();
+	}
+
+	@Test
 	void forgedStaleOrMisdirectedTokensAreRefused() throws Exception {
 		RSAKey serverKey = RSAKey.parse(jdbc.queryForObject("SELECT jwk FROM carnet_signing_key LIMIT 1", String.class));
 		RSAKey strangerKey = new RSAKeyGenerator(2048).keyID(serverKey.getKeyID()).generate();

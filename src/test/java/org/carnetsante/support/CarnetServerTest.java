@@ -74,6 +74,7 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.smart.external-issuers[0].claims.fhir-user", () -> "fhir_user");
 		registry.add("carnet.smart.external-issuers[0].claims.client-id", () -> "azp");
 		registry.add("carnet.smart.external-issuers[0].claims.profession", () -> "ps_profession");
+		registry.add("carnet.smart.cors-allowed-origins[0]", () -> "https://app.example");
 		// Not the default, so the tests prove the setting is honoured.
 		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
 	}
