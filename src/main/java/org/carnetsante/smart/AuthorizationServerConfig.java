@@ -66,6 +66,7 @@ public class AuthorizationServerConfig {
 		http.securityMatcher(authorizationServer.getEndpointsMatcher())
 				.with(authorizationServer, server -> server
 						.oidc(Customizer.withDefaults())
+						.authorizationEndpoint(authorization -> authorization.consentPage(ConsentPage.CONSENT_PATH))
 						.tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse))
 						.clientAuthentication(clients -> clients
 								.authenticationConverter(new SmartClientAssertionConverter())
@@ -84,12 +85,12 @@ public class AuthorizationServerConfig {
 		return http.build();
 	}
 
-	/** The login page and the patient picker: the only pages people see, with a session and CSRF. */
+	/** The login, patient picker and consent pages: the pages people see, with a session. */
 	@Bean
 	@Order(2)
 	@ConditionalOnWebApplication
 	public SecurityFilterChain loginPages(HttpSecurity http, UserAccounts accounts) throws Exception {
-		http.securityMatcher("/login", "/logout", PatientPickerRedirect.PICKER_PATH)
+		http.securityMatcher("/login", "/logout", PatientPickerRedirect.PICKER_PATH, ConsentPage.CONSENT_PATH)
 				.authorizeHttpRequests(requests -> requests
 						.requestMatchers("/login").permitAll()
 						.anyRequest().authenticated())

@@ -64,8 +64,14 @@ public final class SmartLaunch {
 		} else if (chosenPatient != null) {
 			page = browser.get(authorizeUrl + "&carnet_patient=" + chosenPatient);
 		}
+		assertThat(TestBrowser.location(page)).as("the consent page").contains("/smart/consent");
+		page = browser.get(TestBrowser.location(page));
 		assertThat(page.statusCode()).as("consent page").isEqualTo(200);
 		Map<String, List<String>> consent = TestBrowser.inputs(page.body());
+		assertThat(page.body().split("type=\"checkbox\"", -1).length - 1)
+				.as("every requested scope is offered, ticked")
+				.isEqualTo(page.body().split("\" checked>", -1).length - 1)
+				.isEqualTo(consent.getOrDefault("scope", List.of()).size());
 		List<Map.Entry<String, String>> fields = new ArrayList<>();
 		fields.add(Map.entry("client_id", consent.get("client_id").get(0)));
 		fields.add(Map.entry("state", consent.get("state").get(0)));
