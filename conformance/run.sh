@@ -1,29 +1,85 @@
 #!/usr/bin/env bash
-# Runs the third-party client tests against a real Carnet: builds nothing, starts the jar that
-# `./mvnw package` built on a fresh embedded data folder with the demo profile, runs each client,
-# stops the server. Needs Node.js and Chromium (Debian package chromium).
+# Runs the third-party client tests against a real Carnet: the jar that `./mvnw package` built, on a
+# fresh embedded data folder with the demo profile.
+#   1. Keycloak (org.keycloak:keycloak-quarkus-dist from Maven Central, cached in the local Maven
+#      repository, run on a Java 21+ JDK) starts with the realm of docker/keycloak/;
+#   2. Carnet starts trusting that issuer: fhirclient in Chromium performs a standalone launch
+#      (smart-launch.mjs) and a Keycloak token is accepted with its claims mapped (external-issuer.mjs);
+#   3. Carnet restarts without that issuer: the Keycloak token is refused.
+# Needs Node.js 20+, Chromium (Debian package chromium) and a JDK 21+ (KEYCLOAK_JAVA_HOME, default
+# the Temurin 25 under /usr/lib/jvm).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-port=${CARNET_CONFORMANCE_PORT:-18080}
+carnet_port=${CARNET_CONFORMANCE_PORT:-18080}
+keycloak_port=${KEYCLOAK_CONFORMANCE_PORT:-18180}
+keycloak_version=26.4.7
+keycloak_java=${KEYCLOAK_JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/temurin-[3-9]* 2>/dev/null | head -n 1 || true)}
 jar=$(ls ../target/carnet-*.jar | grep -v original | head -n 1)
-data=$(mktemp -d)
-log="$data/carnet.log"
+work=$(mktemp -d)
+pids=()
 cleanup() {
-  [ -n "${carnet_pid:-}" ] && kill "$carnet_pid" 2>/dev/null && wait "$carnet_pid" 2>/dev/null || true
-  rm -rf "$data"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
+wait_for() { # url, pid, log, seconds
+  for _ in $(seq 1 "$4"); do
+    curl -sf -o /dev/null "$1" && return 0
+    kill -0 "$2" 2>/dev/null || { echo "process for $1 died:"; tail -40 "$3"; return 1; }
+    sleep 1
+  done
+  echo "$1 did not answer in $4 s"; tail -40 "$3"; return 1
+}
+
+start_carnet() { # log file, extra arguments…
+  local log=$1; shift
+  java -Xmx1g -jar "$jar" --spring.profiles.active=demo --server.port="$carnet_port" \
+    --carnet.fhir.data-dir="$work/carnet-data-$RANDOM" "$@" > "$log" 2>&1 &
+  carnet_pid=$!
+  pids+=("$carnet_pid")
+  wait_for "http://localhost:$carnet_port/fhir/metadata" "$carnet_pid" "$log" 240
+  for _ in $(seq 1 60); do grep -q "Demo profile: loaded" "$log" && return 0; sleep 1; done
+  echo "demo data not loaded"; tail -40 "$log"; return 1
+}
+
+stop_carnet() {
+  kill "$carnet_pid"; wait "$carnet_pid" 2>/dev/null || true
+}
+
 npm ci --no-fund --no-audit --silent
 
-java -Xmx1g -jar "$jar" --spring.profiles.active=demo --server.port="$port" --carnet.fhir.data-dir="$data" \
-  > "$log" 2>&1 &
-carnet_pid=$!
-for _ in $(seq 1 180); do
-  curl -sf -o /dev/null "http://localhost:$port/fhir/metadata" && grep -q "Demo profile: loaded" "$log" && break
-  kill -0 "$carnet_pid" 2>/dev/null || { echo "Carnet did not start:"; tail -50 "$log"; exit 1; }
-  sleep 1
-done
+# 1. Keycloak, with the realm Carnet's docker/ folder ships.
+[ -n "$keycloak_java" ] || { echo "No JDK 21+ for Keycloak: set KEYCLOAK_JAVA_HOME"; exit 1; }
+../mvnw -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:zip" \
+  -DoutputDirectory="$work" > /dev/null
+unzip -q "$work/keycloak-quarkus-dist-$keycloak_version.zip" -d "$work"
+keycloak_home="$work/keycloak-$keycloak_version"
+mkdir -p "$keycloak_home/data/import"
+cp ../docker/keycloak/carnet-realm.json "$keycloak_home/data/import/"
+JAVA_HOME="$keycloak_java" "$keycloak_home/bin/kc.sh" start-dev --http-port="$keycloak_port" --import-realm \
+  > "$work/keycloak.log" 2>&1 &
+pids+=("$!")
+wait_for "http://localhost:$keycloak_port/realms/carnet/.well-known/openid-configuration" "$!" "$work/keycloak.log" 180
+issuer="http://localhost:$keycloak_port/realms/carnet"
 
-CARNET_URL="http://localhost:$port" node smart-launch.mjs
+# 2. Carnet trusting Keycloak.
+start_carnet "$work/carnet-1.log" \
+  --carnet.smart.external-issuers[0].issuer="$issuer" \
+  --carnet.smart.external-issuers[0].jwk-set-uri="$issuer/protocol/openid-connect/certs" \
+  --carnet.smart.external-issuers[0].audience=carnet-fhir \
+  --carnet.smart.external-issuers[0].claims.client-id=azp \
+  --carnet.smart.external-issuers[0].claims.organization=organisation_idnat
+status=0
+CARNET_URL="http://localhost:$carnet_port" node smart-launch.mjs || status=1
+CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
+  node external-issuer.mjs accepted || status=1
+stop_carnet
+
+# 3. The same Carnet without that issuer.
+start_carnet "$work/carnet-2.log"
+CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
+  node external-issuer.mjs refused || status=1
+exit $status

@@ -1,0 +1,40 @@
+// A real external OIDC issuer (Keycloak, started by run.sh with the realm of docker/keycloak/) issues a
+// client_credentials token to its backend client "carnet-hospital". Mode "accepted": Carnet, configured
+// to trust that issuer (claims mapped: client id from azp, organization from organisation_idnat), serves
+// the token's SMART scopes and nothing else. Mode "refused": the same kind of token gets 401 from a
+// Carnet that does not list the issuer.
+const mode = process.argv[2];
+const carnet = process.env.CARNET_URL ?? 'http://localhost:8080';
+const keycloak = process.env.KEYCLOAK_URL ?? 'http://localhost:18180';
+
+const tokenResponse = await fetch(`${keycloak}/realms/carnet/protocol/openid-connect/token`, {
+  method: 'POST',
+  headers: {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Authorization: 'Basic ' + Buffer.from('carnet-hospital:carnet-hospital-development-secret').toString('base64')
+  },
+  body: 'grant_type=client_credentials'
+});
+const { access_token: token } = await tokenResponse.json();
+const status = async (path) =>
+  (await fetch(`${carnet}/fhir/${path}`, { headers: { Authorization: `Bearer ${token}` } })).status;
+
+const checks = mode === 'accepted'
+  ? {
+      'Keycloak issued a token': tokenResponse.status === 200 && Boolean(token),
+      'its system/Patient.rs scope opens Patient search': (await status('Patient')) === 200,
+      'its system/DocumentReference.rs scope opens DocumentReference search': (await status('DocumentReference')) === 200,
+      'a type it was not granted stays closed (403)': (await status('Communication')) === 403
+    }
+  : {
+      'Keycloak issued a token': tokenResponse.status === 200 && Boolean(token),
+      'a Carnet that does not trust the issuer refuses it (401)': (await status('Patient')) === 401
+    };
+let passed = 0;
+let failed = 0;
+for (const [check, ok] of Object.entries(checks)) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${check}`);
+  ok ? passed++ : failed++;
+}
+console.log(`conformance (external issuer, ${mode}): ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
