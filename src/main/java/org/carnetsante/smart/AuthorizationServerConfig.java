@@ -139,8 +139,8 @@ public class AuthorizationServerConfig {
 	}
 
 	@Bean
-	public JWKSource<SecurityContext> jwkSource(SmartDatabase database) {
-		SigningKeyStore keys = new SigningKeyStore(database.jdbc());
+	public JWKSource<SecurityContext> jwkSource(SmartDatabase database, Clock clock) {
+		SigningKeyStore keys = new SigningKeyStore(database.jdbc(), clock);
 		keys.keys(); // create the first key at start, not on the first token request
 		return (selector, context) -> selector.select(keys.keys());
 	}

@@ -162,8 +162,9 @@ public class ResourceServerConfig {
 
 	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */
 	@Bean
-	public FhirServerCustomizer scopeCheckAndPatientCompartment(FhirContext fhirContext) {
+	public FhirServerCustomizer scopeCheckAndPatientCompartment(FhirContext fhirContext, SmartProperties smart) {
 		return server -> {
+			server.registerInterceptor(new SmartCapabilityStatement(smart));
 			server.registerInterceptor(new ScopeCheck(fhirContext));
 			server.registerInterceptor(new PatientCompartmentNarrowing());
 			server.registerInterceptor(new PatientCompartmentRules());

@@ -30,6 +30,20 @@ class CapabilityStatementTest extends CarnetServerTest {
 	}
 
 	@Test
+	void metadataDeclaresSmartOnFhirWithItsOAuthEndpoints() {
+		CapabilityStatement statement = fhirClient().capabilities().ofType(CapabilityStatement.class).execute();
+		var security = statement.getRestFirstRep().getSecurity();
+		var oauthUris = security.getExtensionByUrl("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+
+		assertThat(security.getServiceFirstRep().getCodingFirstRep().getCode()).isEqualTo("SMART-on-FHIR");
+		assertThat(oauthUris.getExtensionByUrl("token").getValue().primitiveValue()).isEqualTo(baseUrl() + "/oauth2/token");
+		assertThat(oauthUris.getExtensionByUrl("authorize").getValue().primitiveValue())
+				.isEqualTo(baseUrl() + "/oauth2/authorize");
+		assertThat(oauthUris.getExtensionByUrl("revoke")).isNotNull();
+		assertThat(oauthUris.getExtensionByUrl("introspect")).isNotNull();
+	}
+
+	@Test
 	void metadataIsServedAsXmlToo() {
 		HttpResponse<String> response = send(request("/metadata").header("Accept", "application/fhir+xml").GET().build());
 

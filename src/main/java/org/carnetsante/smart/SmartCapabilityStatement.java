@@ -1,0 +1,50 @@
+package org.carnetsante.smart;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.hl7.fhir.instance.model.api.IBaseConformance;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.UriType;
+
+/**
+ * The CapabilityStatement's {@code rest.security}: the SMART-on-FHIR service and its OAuth endpoints
+ * ({@code oauth-uris} extension), as SMART App Launch 2.x §2.2 asks servers to declare them besides
+ * {@code .well-known/smart-configuration}.
+ */
+@Interceptor
+public class SmartCapabilityStatement {
+
+	static final String OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
+	private static final String SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service";
+
+	private final SmartProperties smart;
+
+	public SmartCapabilityStatement(SmartProperties smart) {
+		this.smart = smart;
+	}
+
+	@Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
+	public void declareSmartSecurity(IBaseConformance generated, RequestDetails request) {
+		String issuer = smart.issuer().isBlank()
+				? request.getFhirServerBase().replaceFirst(AuthorizationServerConfig.FHIR_AUDIENCE_PATH + "/?$", "")
+				: smart.issuer();
+		CapabilityStatement.CapabilityStatementRestSecurityComponent security =
+				((CapabilityStatement) generated).getRestFirstRep().getSecurity();
+		security.setCors(!smart.corsAllowedOrigins().isEmpty());
+		security.getService().clear();
+		security.addService(new CodeableConcept(new Coding(SECURITY_SERVICE, "SMART-on-FHIR", "SMART-on-FHIR")));
+		security.setDescription("OAuth 2.0 bearer tokens per SMART App Launch 2.x and SMART Backend Services; "
+				+ "see .well-known/smart-configuration");
+		security.getExtension().removeIf(extension -> OAUTH_URIS.equals(extension.getUrl()));
+		Extension oauthUris = security.addExtension().setUrl(OAUTH_URIS);
+		oauthUris.addExtension("authorize", new UriType(issuer + "/oauth2/authorize"));
+		oauthUris.addExtension("token", new UriType(issuer + "/oauth2/token"));
+		oauthUris.addExtension("revoke", new UriType(issuer + "/oauth2/revoke"));
+		oauthUris.addExtension("introspect", new UriType(issuer + "/oauth2/introspect"));
+	}
+}
