@@ -28,6 +28,8 @@ public class ScopeCheck {
 
 	/** Operations that change what is stored, and so need the update permission. */
 	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex");
+	/** Operations that return resources of every type, and so need read on every type. */
+	private static final Set<String> EVERY_TYPE_OPERATIONS = Set.of("$everything");
 
 	private final FhirContext fhirContext;
 
@@ -49,15 +51,19 @@ public class ScopeCheck {
 			case SEARCH_TYPE, HISTORY_TYPE -> {
 				require(scopes, type, Interaction.SEARCH, request.getParameters());
 				requireIncludedTypes(scopes, request.getParameters());
+				requireSearchedTypes(scopes, request.getParameters());
 			}
-			case SEARCH_SYSTEM, HISTORY_SYSTEM, GET_PAGE -> require(scopes, SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
+			case SEARCH_SYSTEM, HISTORY_SYSTEM -> require(scopes, SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
+			// A later page of a search: the search itself was checked; what the page holds is checked
+			// on the way out (requireGrantedTypesInPage).
+			case GET_PAGE -> requireAnySearch(scopes);
 			case CREATE -> require(scopes, type, Interaction.CREATE, Map.of());
 			case UPDATE, PATCH -> require(scopes, type, Interaction.UPDATE, Map.of());
 			case DELETE -> require(scopes, type, Interaction.DELETE, Map.of());
 			case TRANSACTION, BATCH -> requireEveryEntry(scopes, request);
 			case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> require(
 					scopes,
-					type,
+					EVERY_TYPE_OPERATIONS.contains(request.getOperation()) ? SmartScope.ANY_TYPE : type,
 					WRITING_OPERATIONS.contains(request.getOperation()) ? Interaction.UPDATE : Interaction.READ,
 					Map.of());
 			case EXTENDED_OPERATION_SERVER -> require(scopes, SmartScope.ANY_TYPE, Interaction.READ, Map.of());
@@ -85,6 +91,45 @@ public class ScopeCheck {
 				default -> Interaction.READ;
 			};
 			require(scopes, type, interaction, Map.of());
+		}
+	}
+
+	/** Every resource in a later page of results must be of a type the token may search or read. */
+	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+	public void requireGrantedTypesInPage(RequestDetails request, org.hl7.fhir.instance.model.api.IBaseResource response) {
+		if (request.getRestOperationType() != RestOperationTypeEnum.GET_PAGE || !(response instanceof Bundle page)) {
+			return;
+		}
+		List<SmartScope> scopes = CallerFromToken.current().map(CarnetCaller::scopes).orElse(List.of());
+		for (Bundle.BundleEntryComponent entry : page.getEntry()) {
+			if (entry.getResource() != null) {
+				require(scopes, entry.getResource().fhirType(), Interaction.SEARCH, Map.of());
+			}
+		}
+	}
+
+	/**
+	 * Search parameters that reach into other types reveal them too: {@code _has:Type:…} and typed
+	 * chains ({@code subject:Patient.name}) need search on that type, untyped chains
+	 * ({@code subject.name}) on every type.
+	 */
+	private void requireSearchedTypes(List<SmartScope> scopes, Map<String, String[]> parameters) {
+		for (String name : parameters.keySet()) {
+			if (name.startsWith("_has:")) {
+				String[] parts = name.split(":");
+				require(scopes, parts.length > 1 ? parts[1] : SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
+			} else if (!name.startsWith("_") && name.contains(".")) {
+				String reference = name.substring(0, name.indexOf('.'));
+				int typed = reference.indexOf(':');
+				String target = typed > 0 ? reference.substring(typed + 1) : "";
+				require(scopes, target.matches("[A-Z][A-Za-z]+") ? target : SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
+			}
+		}
+	}
+
+	private void requireAnySearch(List<SmartScope> scopes) {
+		if (scopes.stream().noneMatch(scope -> scope.interactions().contains(Interaction.SEARCH))) {
+			throw new ForbiddenOperationException("The token's scopes do not grant any search");
 		}
 	}
 

@@ -171,6 +171,33 @@ class BackendServicesTest extends CarnetServerTest {
 		assertThat(storedResourceVersions()).isEqualTo(before);
 	}
 
+	@Test
+	void searchesReachingIntoTypesNotGrantedAreRefusedAndPagingStaysWithinTheScopes() throws Exception {
+		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
+		String token = reader.accessToken("system/Patient.rs");
+		for (int i = 0; i < 3; i++) {
+			fhirClient().create().resource(Fixtures.insPatient()).execute();
+		}
+
+		assertThat(get("/Patient?_has:Observation:subject:code=2951-2", token).statusCode()).as("_has").isEqualTo(403);
+		assertThat(get("/Patient?general-practitioner:Practitioner.name=Martin", token).statusCode()).as("typed chain")
+				.isEqualTo(403);
+		assertThat(get("/Patient?general-practitioner.name=Martin", token).statusCode()).as("untyped chain").isEqualTo(403);
+		String someone = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		assertThat(get("/Patient/" + someone + "/$everything", token).statusCode()).as("$everything returns every type")
+				.isEqualTo(403);
+		JsonNode firstPage = JSON.readTree(get("/Patient?_count=1", token).body());
+		String next = null;
+		for (JsonNode link : firstPage.get("link")) {
+			if (link.get("relation").asText().equals("next")) {
+				next = link.get("url").asText();
+			}
+		}
+		assertThat(next).as("a next page").isNotNull();
+		assertThat(send(HttpRequest.newBuilder(URI.create(next)).header("Authorization", "Bearer " + token).GET().build())
+				.statusCode()).as("paging a granted search").isEqualTo(200);
+	}
+
 	private HttpResponse<String> get(String path, String token) {
 		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path))
 				.header("Authorization", "Bearer " + token).GET().build());
