@@ -150,6 +150,10 @@ public class AuthorizationServerConfig {
 		AuthorizationServerSettings.Builder settings = AuthorizationServerSettings.builder();
 		if (!smart.issuer().isBlank()) {
 			settings.issuer(smart.issuer());
+		} else {
+			org.slf4j.LoggerFactory.getLogger(AuthorizationServerConfig.class).warn(
+					"carnet.smart.issuer is empty: the issuer (and the audience client assertions must name) is "
+							+ "taken from each request's Host header. Set it to the public base URL in production.");
 		}
 		return settings.build();
 	}
@@ -180,6 +184,11 @@ public class AuthorizationServerConfig {
 		return context -> {
 			boolean person = !AuthorizationGrantType.CLIENT_CREDENTIALS.equals(context.getAuthorizationGrantType());
 			var account = person ? accounts.find(context.getPrincipal().getName()) : java.util.Optional.<UserAccounts.Account>empty();
+			if (person && account.isEmpty()) {
+				// The account was disabled or removed since the person logged in: no more tokens.
+				throw new org.springframework.security.oauth2.core.OAuth2AuthenticationException(
+						new org.springframework.security.oauth2.core.OAuth2Error("invalid_grant", "The account is no longer active", null));
+			}
 			if (OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
 				String issuer = context.getAuthorizationServerContext().getIssuer();
 				context.getClaims()

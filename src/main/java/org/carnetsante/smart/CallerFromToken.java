@@ -19,17 +19,19 @@ public class CallerFromToken implements Converter<Jwt, CallerAuthentication> {
 
 	@Override
 	public CallerAuthentication convert(Jwt token) {
+		String fhirUser = token.getClaimAsString(claims.fhirUser());
+		String patient = token.getClaimAsString(claims.patient());
+		CarnetCaller.Kind kind = kindOf(fhirUser);
 		List<SmartScope> scopes = new ArrayList<>();
 		for (String scope : scopeValues(token)) {
-			SmartScope.parse(scope).ifPresent(scopes::add);
+			SmartScope.parse(scope).filter(parsed -> fitsTheCaller(parsed, kind, patient)).ifPresent(scopes::add);
 		}
-		String fhirUser = token.getClaimAsString(claims.fhirUser());
 		CarnetCaller caller = new CarnetCaller(
 				token.getSubject(),
-				kindOf(fhirUser),
+				kind,
 				Optional.ofNullable(token.getClaimAsString(claims.clientId())).orElse(token.getSubject()),
 				fhirUser,
-				token.getClaimAsString(claims.patient()),
+				patient,
 				List.copyOf(scopes),
 				token.getClaimAsString(claims.profession()),
 				token.getClaimAsString(claims.specialty()),
@@ -56,6 +58,19 @@ public class CallerFromToken implements Converter<Jwt, CallerAuthentication> {
 			return values.stream().map(String::valueOf).toList();
 		}
 		return List.of();
+	}
+
+	/**
+	 * A scope counts only for the caller it was meant for: {@code patient/} scopes with a patient
+	 * context (else nothing confines them to one patient), {@code user/} scopes with a user,
+	 * {@code system/} scopes without one. Others are ignored, so they grant nothing.
+	 */
+	private static boolean fitsTheCaller(SmartScope scope, CarnetCaller.Kind kind, String patient) {
+		return switch (scope.context()) {
+			case PATIENT -> patient != null && !patient.isBlank();
+			case USER -> kind != CarnetCaller.Kind.SYSTEM;
+			case SYSTEM -> kind == CarnetCaller.Kind.SYSTEM;
+		};
 	}
 
 	private static CarnetCaller.Kind kindOf(String fhirUser) {

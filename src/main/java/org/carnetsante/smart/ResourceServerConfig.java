@@ -1,6 +1,7 @@
 package org.carnetsante.smart;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -162,7 +163,9 @@ public class ResourceServerConfig {
 
 	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */
 	@Bean
-	public FhirServerCustomizer scopeCheckAndPatientCompartment(FhirContext fhirContext, SmartProperties smart) {
+	public FhirServerCustomizer scopeCheckAndPatientCompartment(
+			FhirContext fhirContext, SmartProperties smart, IInterceptorService jpaInterceptors) {
+		jpaInterceptors.registerInterceptor(new PatientWriteGuard(fhirContext));
 		return server -> {
 			server.registerInterceptor(new SmartCapabilityStatement(smart));
 			server.registerInterceptor(new ScopeCheck(fhirContext));

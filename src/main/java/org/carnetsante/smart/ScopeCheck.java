@@ -48,11 +48,13 @@ public class ScopeCheck {
 		String type = request.getResourceName();
 		switch (operation) {
 			case READ, VREAD, HISTORY_INSTANCE -> require(scopes, type, Interaction.READ, Map.of());
-			case SEARCH_TYPE, HISTORY_TYPE -> {
+			case SEARCH_TYPE -> {
 				require(scopes, type, Interaction.SEARCH, request.getParameters());
 				requireIncludedTypes(scopes, request.getParameters());
-				requireSearchedTypes(scopes, request.getParameters());
+				requireSearchedTypes(caller, scopes, request.getParameters());
 			}
+			// History ignores search parameters, so a scope's query constraints cannot hold there.
+			case HISTORY_TYPE -> require(scopes, type, Interaction.SEARCH, Map.of());
 			case SEARCH_SYSTEM, HISTORY_SYSTEM -> require(scopes, SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
 			// A later page of a search: the search itself was checked; what the page holds is checked
 			// on the way out (requireGrantedTypesInPage).
@@ -113,8 +115,13 @@ public class ScopeCheck {
 	 * chains ({@code subject:Patient.name}) need search on that type, untyped chains
 	 * ({@code subject.name}) on every type.
 	 */
-	private void requireSearchedTypes(List<SmartScope> scopes, Map<String, String[]> parameters) {
+	private void requireSearchedTypes(CarnetCaller caller, List<SmartScope> scopes, Map<String, String[]> parameters) {
 		for (String name : parameters.keySet()) {
+			boolean reachesOut = name.startsWith("_has:") || (!name.startsWith("_") && name.contains("."));
+			if (reachesOut && caller.patient() != null) {
+				// Narrowing confines the searched resources, not the ones a chain or _has looks at.
+				throw new ForbiddenOperationException("Chained and _has parameters are not available to patient tokens");
+			}
 			if (name.startsWith("_has:")) {
 				String[] parts = name.split(":");
 				require(scopes, parts.length > 1 ? parts[1] : SmartScope.ANY_TYPE, Interaction.SEARCH, Map.of());
@@ -135,12 +142,13 @@ public class ScopeCheck {
 
 	/** {@code _include=Source:param:Target} adds Target; {@code _revinclude=Source:param} adds Source. */
 	private void requireIncludedTypes(List<SmartScope> scopes, Map<String, String[]> parameters) {
-		for (String name : List.of("_include", "_include:iterate", "_revinclude", "_revinclude:iterate")) {
-			String[] values = parameters.get(name);
-			if (values == null) {
+		for (Map.Entry<String, String[]> parameter : parameters.entrySet()) {
+			String name = parameter.getKey();
+			// Every modifier (:iterate, :recurse…) adds types just the same.
+			if (!name.startsWith("_include") && !name.startsWith("_revinclude")) {
 				continue;
 			}
-			for (String value : values) {
+			for (String value : parameter.getValue()) {
 				String[] parts = value.split(":");
 				boolean reverse = name.startsWith("_revinclude");
 				String added = reverse ? parts[0] : (parts.length >= 3 ? parts[2] : SmartScope.ANY_TYPE);

@@ -106,6 +106,21 @@ class PatientCompartmentTest extends CarnetServerTest {
 				.isEqualTo(201);
 	}
 
+	@Test
+	void aPatientCannotWriteAboutSomeoneElseNorTouchIdentitiesNorSearchThroughChains() {
+		Observation aboutOther = observationOf(other);
+		aboutOther.addPerformer(new Reference("Patient/" + own));
+		long before = storedResourceVersions();
+
+		assertThat(post("/Observation", FHIR.newJsonParser().encodeResourceToString(aboutOther)).statusCode())
+				.as("a second reference to the caller does not make it theirs").isEqualTo(403);
+		assertThat(post("/Patient", FHIR.newJsonParser().encodeResourceToString(Fixtures.insPatient())).statusCode())
+				.as("identities are not the patient's to create").isEqualTo(403);
+		assertThat(storedResourceVersions()).isEqualTo(before);
+		assertThat(get("/Observation?has-member:Observation.value-quantity=72").statusCode()).as("chain").isEqualTo(403);
+		assertThat(get("/Observation?_has:Observation:has-member:status=final").statusCode()).as("_has").isEqualTo(403);
+	}
+
 	private String createObservation(String patientId) {
 		return fhirClient().create().resource(observationOf(patientId)).execute().getId().getIdPart();
 	}

@@ -98,6 +98,18 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	}
 
 	@Test
+	void patientScopesWithoutAPatientContextGrantNothing() {
+		String app = publicApp();
+		List<String> noLaunch = List.of("openid", "fhirUser", "patient/*.rs");
+
+		JsonNode tokens = launch().tokens(app, noLaunch, mother, PASSWORD, motherId);
+
+		assertThat(tokens.has("patient")).isFalse();
+		assertThat(fhirGet("/Observation", tokens.get("access_token").asText()).statusCode()).isEqualTo(403);
+		assertThat(fhirGet("/Patient/" + childId, tokens.get("access_token").asText()).statusCode()).isEqualTo(403);
+	}
+
+	@Test
 	void aChosenPatientOutsideTheAccountsSpacesGetsNoToken() {
 		String stranger = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
 		String app = publicApp();
