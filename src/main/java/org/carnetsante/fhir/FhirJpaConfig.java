@@ -67,6 +67,10 @@ public class FhirJpaConfig {
 		settings.setFetchSizeDefaultMaximum(fhir.maxPageSize());
 		// Bulk export jobs start at once instead of waiting for the next maintenance pass.
 		settings.setJobFastTrackingEnabled(true);
+		// Batch GET entries run on the request's own thread: the caller's authorization (held per
+		// thread) must reach every entry, which HAPI's parallel pool would lose.
+		settings.setBundleBatchPoolSize(1);
+		settings.setBundleBatchMaxPoolSize(1);
 		// Physical deletion of health data is not a client-facing feature.
 		settings.setExpungeEnabled(false);
 		settings.setDeleteExpungeEnabled(false);

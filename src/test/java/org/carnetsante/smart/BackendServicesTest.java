@@ -176,6 +176,23 @@ class BackendServicesTest extends CarnetServerTest {
 	}
 
 	@Test
+	void batchGetEntriesRunWithTheCallersToken() throws Exception {
+		String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_count=1\"}},"
+				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Communication?_count=1\"}}]}";
+		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
+
+		HttpResponse<String> all = send(post("", token(), batch));
+		HttpResponse<String> limited = send(post("", reader.accessToken("system/Patient.rs"), batch));
+
+		assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
+		JsonNode entries = JSON.readTree(all.body()).get("entry");
+		assertThat(entries.get(0).get("response").get("status").asText()).startsWith("200");
+		assertThat(entries.get(1).get("response").get("status").asText()).startsWith("200");
+		assertThat(limited.statusCode()).as("an entry the scopes do not grant").isEqualTo(403);
+	}
+
+	@Test
 	void searchesReachingIntoTypesNotGrantedAreRefusedAndPagingStaysWithinTheScopes() throws Exception {
 		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
 		String token = reader.accessToken("system/Patient.rs");
