@@ -57,8 +57,8 @@ public class AuthorizationServerConfig {
 	@Order(1)
 	@ConditionalOnWebApplication
 	public SecurityFilterChain authorizationServerEndpoints(
-			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts)
-			throws Exception {
+			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts,
+			SmartProperties smart) throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
 				new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
@@ -80,6 +80,7 @@ public class AuthorizationServerConfig {
 				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
 						new LoginUrlAuthenticationEntryPoint("/login"), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
 				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
+				.addFilterBefore(new AudienceCheck(smart), SecurityContextHolderFilter.class)
 				.cors(Customizer.withDefaults())
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();

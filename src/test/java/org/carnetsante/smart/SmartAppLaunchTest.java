@@ -194,11 +194,16 @@ class SmartAppLaunchTest extends CarnetServerTest {
 				authorizeUrl(app, APP_SCOPES, "https://evil.example/steal", pkce.challenge(), "S256") + ownSpace);
 		HttpResponse<String> unregisteredScope = browser.get(
 				authorizeUrl(app, List.of("openid", "system/*.*"), REDIRECT, pkce.challenge(), "S256"));
+		HttpResponse<String> otherAudience = browser.get(
+				authorizeUrl(app, APP_SCOPES, REDIRECT, pkce.challenge(), "S256").replace(
+						"aud=" + java.net.URLEncoder.encode(fhirBase(), java.nio.charset.StandardCharsets.UTF_8).replace("%3A", ":").replace("%2F", "/"),
+						"aud=https://phishing.example/fhir"));
 
 		assertThat(SmartLaunch.errorOf(plain)).as("PKCE plain").isEqualTo("invalid_request");
 		assertThat(SmartLaunch.errorOf(noPkce)).as("PKCE missing").isEqualTo("invalid_request");
 		assertThat(unregisteredRedirect.statusCode()).as("redirect URI not registered: no redirect at all").isEqualTo(400);
 		assertThat(SmartLaunch.errorOf(unregisteredScope)).as("scope not registered").isEqualTo("invalid_scope");
+		assertThat(otherAudience.statusCode()).as("aud naming another FHIR server").isEqualTo(400);
 	}
 
 	private String publicApp() {

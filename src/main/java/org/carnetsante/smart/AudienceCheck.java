@@ -1,0 +1,41 @@
+package org.carnetsante.smart;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * SMART App Launch 2.x §2.0.5: an authorization request names, in {@code aud}, the FHIR server the
+ * app means to use; the authorization server refuses one that names another server, so a token meant
+ * for a phishing copy of the FHIR endpoint is never issued for this one.
+ */
+class AudienceCheck extends OncePerRequestFilter {
+
+	private final SmartProperties smart;
+
+	AudienceCheck(SmartProperties smart) {
+		this.smart = smart;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		if ("GET".equals(request.getMethod()) && request.getRequestURI().endsWith("/oauth2/authorize")) {
+			String issuer = smart.issuer().isBlank()
+					? ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()
+					: smart.issuer();
+			String expected = issuer + AuthorizationServerConfig.FHIR_AUDIENCE_PATH;
+			String audience = request.getParameter("aud");
+			if (audience == null || !(audience.equals(expected) || audience.equals(expected + "/"))) {
+				response.sendError(HttpServletResponse.SC_BAD_REQUEST,
+						"aud must be this server's FHIR base URL " + expected);
+				return;
+			}
+		}
+		chain.doFilter(request, response);
+	}
+}
