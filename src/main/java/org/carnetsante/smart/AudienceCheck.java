@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.springframework.web.filter.OncePerRequestFilter;
-import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
  * SMART App Launch 2.x §2.0.5: an authorization request names, in {@code aud}, the FHIR server the
@@ -25,10 +24,7 @@ class AudienceCheck extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		if ("GET".equals(request.getMethod()) && request.getRequestURI().endsWith("/oauth2/authorize")) {
-			String issuer = smart.issuer().isBlank()
-					? ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()
-					: smart.issuer();
-			String expected = issuer + AuthorizationServerConfig.FHIR_AUDIENCE_PATH;
+			String expected = smart.issuerFor(request) + AuthorizationServerConfig.FHIR_AUDIENCE_PATH;
 			String audience = request.getParameter("aud");
 			if (audience == null || !(audience.equals(expected) || audience.equals(expected + "/"))) {
 				response.sendError(HttpServletResponse.SC_BAD_REQUEST,

@@ -42,7 +42,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * Every {@code /fhir} request carries a valid bearer token (signature, issuer, audience, expiry),
@@ -181,11 +182,10 @@ public class ResourceServerConfig {
 				new SmartConfigurationServlet(smart), "/fhir/.well-known/smart-configuration");
 	}
 
-	/** The configured issuer, or the base URL this request arrived on. */
+	/** The issuer of the request being authenticated (see {@link SmartProperties#issuerFor}). */
 	static String expectedIssuer(SmartProperties smart) {
-		return smart.issuer().isBlank()
-				? ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString()
-				: smart.issuer();
+		return smart.issuerFor(
+				((ServletRequestAttributes) RequestContextHolder.currentRequestAttributes()).getRequest());
 	}
 
 	private static OAuth2TokenValidatorResult expect(boolean valid, String otherwise) {

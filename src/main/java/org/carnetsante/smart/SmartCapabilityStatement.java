@@ -4,6 +4,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -30,9 +31,7 @@ public class SmartCapabilityStatement {
 
 	@Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
 	public void declareSmartSecurity(IBaseConformance generated, RequestDetails request) {
-		String issuer = smart.issuer().isBlank()
-				? request.getFhirServerBase().replaceFirst(AuthorizationServerConfig.FHIR_AUDIENCE_PATH + "/?$", "")
-				: smart.issuer();
+		String issuer = smart.issuerFor(((ServletRequestDetails) request).getServletRequest());
 		CapabilityStatement.CapabilityStatementRestSecurityComponent security =
 				((CapabilityStatement) generated).getRestFirstRep().getSecurity();
 		security.setCors(!smart.corsAllowedOrigins().isEmpty());

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
  * {@code GET /fhir/.well-known/smart-configuration} (SMART App Launch 2.x §2.1): where the
@@ -26,9 +25,7 @@ public class SmartConfigurationServlet extends HttpServlet {
 
 	@Override
 	protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-		String issuer = smart.issuer().isBlank()
-				? ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()
-				: smart.issuer();
+		String issuer = smart.issuerFor(request);
 		Map<String, Object> configuration = new LinkedHashMap<>();
 		configuration.put("issuer", issuer);
 		configuration.put("jwks_uri", issuer + "/oauth2/jwks");

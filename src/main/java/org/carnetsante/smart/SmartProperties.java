@@ -31,4 +31,11 @@ public record SmartProperties(
 	public SmartProperties {
 		corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
 	}
+
+	/** The issuer for this request: the configured one, else the base URL the request arrived on. */
+	public String issuerFor(jakarta.servlet.http.HttpServletRequest request) {
+		return issuer.isBlank()
+				? org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()
+				: issuer;
+	}
 }
