@@ -113,14 +113,7 @@ public abstract class CarnetServerTest {
 	}
 
 	protected HttpResponse<String> send(HttpRequest request) {
-		try {
-			return http.send(request, HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return Http.send(http, request);
 	}
 
 	/** A request to the FHIR endpoint, carrying the test hospital's token. */

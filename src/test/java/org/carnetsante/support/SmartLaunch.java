@@ -125,14 +125,7 @@ public final class SmartLaunch {
 			request.header("Authorization", "Basic " + Base64.getEncoder()
 					.encodeToString((enc(app) + ":" + enc(secret)).getBytes(StandardCharsets.UTF_8)));
 		}
-		try {
-			return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return Http.send(HTTP, request.build());
 	}
 
 	public static String code(String callback) {

@@ -121,17 +121,10 @@ public final class TestBackendClient {
 				+ "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8)
 				+ "&client_assertion_type=" + URLEncoder.encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer", StandardCharsets.UTF_8)
 				+ "&client_assertion=" + assertion;
-		try {
-			return HTTP.send(HttpRequest.newBuilder(URI.create(tokenEndpoint()))
-					.header("Content-Type", "application/x-www-form-urlencoded")
-					.POST(HttpRequest.BodyPublishers.ofString(form))
-					.build(), HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return Http.send(HTTP, HttpRequest.newBuilder(URI.create(tokenEndpoint()))
+				.header("Content-Type", "application/x-www-form-urlencoded")
+				.POST(HttpRequest.BodyPublishers.ofString(form))
+				.build());
 	}
 
 	/** A fresh access token for the given scopes; fails the test if the server refuses. */

@@ -75,13 +75,6 @@ public final class TestBrowser {
 	}
 
 	private HttpResponse<String> send(HttpRequest request) {
-		try {
-			return http.send(request, HttpResponse.BodyHandlers.ofString());
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(e);
-		}
+		return Http.send(http, request);
 	}
 }
