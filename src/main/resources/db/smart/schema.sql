@@ -90,6 +90,8 @@ CREATE TABLE IF NOT EXISTS carnet_user (
     organization varchar(50) DEFAULT NULL,
     enabled boolean DEFAULT TRUE NOT NULL
 );
+-- TRE_R02 sector of the account's organization (added after the first release: existing tables get it).
+ALTER TABLE carnet_user ADD COLUMN IF NOT EXISTS organization_sector varchar(10) DEFAULT NULL;
 
 -- The spaces a patient account may open: the person's own and those of the people they represent.
 CREATE TABLE IF NOT EXISTS carnet_user_patient (

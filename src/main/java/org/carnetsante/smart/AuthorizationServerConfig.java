@@ -195,19 +195,27 @@ public class AuthorizationServerConfig {
 				context.getClaims()
 						.audience(java.util.Collections.singletonList(issuer + FHIR_AUDIENCE_PATH))
 						.claim(claims.clientId(), context.getRegisteredClient().getClientId());
-				Object organization = context.getRegisteredClient().getClientSettings()
-						.getSetting(CarnetClients.ORGANIZATION_SETTING);
-				if (organization != null) {
-					context.getClaims().claim(claims.organization(), organization.toString());
-				}
+				var clientSettings = context.getRegisteredClient().getClientSettings();
+				putIfPresent(context, claims.organization(), clientSettings.getSetting(CarnetClients.ORGANIZATION_SETTING));
+				putIfPresent(context, claims.sector(), clientSettings.getSetting(CarnetClients.ORGANIZATION_SECTOR_SETTING));
+				putIfPresent(context, claims.name(), context.getRegisteredClient().getClientName());
 				account.ifPresent(user -> {
 					context.getClaims().claim(claims.fhirUser(), user.fhirUser());
+					context.getClaims().claim(claims.name(), user.displayName());
 					putIfPresent(context, claims.idNat(), user.idNat());
 					putIfPresent(context, claims.profession(), user.profession());
 					putIfPresent(context, claims.specialty(), user.specialty());
 					putIfPresent(context, claims.organization(), user.organization());
-					launch.patientOf(context.getAuthorization(), context.getAuthorizedScopes(), user)
-							.ifPresent(patient -> context.getClaims().claim(claims.patient(), patient));
+					putIfPresent(context, claims.sector(), user.organizationSector());
+					launch.patientOf(context.getAuthorization(), context.getAuthorizedScopes(), user).ifPresent(patient -> {
+						context.getClaims().claim(claims.patient(), patient);
+						putIfPresent(context, claims.relationship(), launch.relationshipOf(user, patient).orElse(null));
+					});
+					// An emergency lasts one access token: a refreshed token is an ordinary one again.
+					if (AuthorizationGrantType.AUTHORIZATION_CODE.equals(context.getAuthorizationGrantType())) {
+						putIfPresent(context, claims.purposeOfUse(),
+								launch.emergencyPurposeOf(context.getAuthorization(), user).orElse(null));
+					}
 				});
 			} else if (OidcParameterNames.ID_TOKEN.equals(context.getTokenType().getValue())) {
 				account.ifPresent(user -> context.getClaims().claim(claims.fhirUser(), user.fhirUser()));
@@ -215,9 +223,9 @@ public class AuthorizationServerConfig {
 		};
 	}
 
-	private static void putIfPresent(JwtEncodingContext context, String claim, String value) {
+	private static void putIfPresent(JwtEncodingContext context, String claim, Object value) {
 		if (value != null) {
-			context.getClaims().claim(claim, value);
+			context.getClaims().claim(claim, value.toString());
 		}
 	}
 

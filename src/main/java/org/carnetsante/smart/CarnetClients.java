@@ -18,6 +18,7 @@ public class CarnetClients {
 
 	static final String KIND_SETTING = "carnet.kind";
 	static final String ORGANIZATION_SETTING = "carnet.organization";
+	static final String ORGANIZATION_SECTOR_SETTING = "carnet.organization-sector";
 
 	/** What a client is, which decides the grants it may use. */
 	public enum Kind {
@@ -76,9 +77,13 @@ public class CarnetClients {
 	/**
 	 * A backend client (SMART Backend Services): authenticates with a client assertion signed by one
 	 * of the keys of {@code jwks} (a JWKS document, public keys only) and gets {@code system/} scopes.
+	 * Its tokens name the organization it acts for (national id) and that organization's TRE_R02
+	 * sector, which the access policy reads: without them, or with an insurer's sector, a system
+	 * reads nothing.
 	 */
 	public RegisteredClient registerBackendService(
-			String clientId, String name, Kind kind, Collection<String> scopes, String jwks, String organization) {
+			String clientId, String name, Kind kind, Collection<String> scopes, String jwks, String organization,
+			String organizationSector) {
 		if (jwks.contains("\"d\"")) {
 			throw new IllegalArgumentException("A client's JWKS must hold public keys only");
 		}
@@ -88,6 +93,9 @@ public class CarnetClients {
 				.setting(KIND_SETTING, kind.name());
 		if (organization != null) {
 			settings.setting(ORGANIZATION_SETTING, organization);
+		}
+		if (organizationSector != null) {
+			settings.setting(ORGANIZATION_SECTOR_SETTING, organizationSector);
 		}
 		RegisteredClient client = RegisteredClient.withId(UUID.randomUUID().toString())
 				.clientId(clientId)

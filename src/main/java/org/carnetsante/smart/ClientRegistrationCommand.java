@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
  * gives its public JWKS; an app gives its redirect URIs and, if confidential, a secret:
  *
  * <pre>{"clientId": "ch-lyon-dpi", "name": "CH Lyon DPI", "kind": "HOSPITAL_SYSTEM",
- *  "scopes": ["system/*.rs"], "organization": "1690000000", "jwks": {"keys": [ … ]}}
+ *  "scopes": ["system/*.rs"], "organization": "1690000000", "organizationSector": "SA01", "jwks": {"keys": [ … ]}}
  * {"clientId": "mon-appli", "name": "Mon appli", "kind": "PATIENT_APP",
  *  "redirectUris": ["https://app.example/callback"], "scopes": ["openid", "fhirUser", "launch/patient", "patient/*.rs"]}</pre>
  */
@@ -63,7 +63,7 @@ class ClientRegistrationCommand implements ApplicationRunner {
 		List<String> scopes = strings(description.path("scopes"));
 		if (description.has("jwks")) {
 			clients.registerBackendService(clientId, name, kind, scopes, description.get("jwks").toString(),
-					description.path("organization").asText(null));
+					description.path("organization").asText(null), description.path("organizationSector").asText(null));
 		} else {
 			clients.registerApp(clientId, name, kind, strings(description.path("redirectUris")), scopes,
 					description.path("secret").asText(null), passwords::encode);

@@ -4,7 +4,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.util.Arrays;
 import org.springframework.http.MediaType;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.core.oidc.OidcScopes;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,9 +28,11 @@ class ConsentPage {
 	static final String CONSENT_PATH = "/smart/consent";
 
 	private final RegisteredClientRepository clients;
+	private final OAuth2AuthorizationService authorizations;
 
-	ConsentPage(RegisteredClientRepository clients) {
+	ConsentPage(RegisteredClientRepository clients, OAuth2AuthorizationService authorizations) {
 		this.clients = clients;
+		this.authorizations = authorizations;
 	}
 
 	@GetMapping(value = CONSENT_PATH, produces = MediaType.TEXT_HTML_VALUE)
@@ -42,6 +49,7 @@ class ConsentPage {
 				.append("<h1>").append(HtmlUtils.htmlEscape(appName)).append(" asks to access your space</h1>")
 				.append("<p>Signed in as ").append(HtmlUtils.htmlEscape(user.getName()))
 				.append(". Untick what you do not want to share.</p>")
+				.append(emergencyNotice(state))
 				.append("<form method=\"post\" action=\"").append(request.getContextPath()).append("/oauth2/authorize\">")
 				.append(hidden("client_id", clientId))
 				.append(hidden("state", state));
@@ -52,6 +60,21 @@ class ConsentPage {
 						.append(HtmlUtils.htmlEscape(requested)).append("</label></p>"));
 		return page.append("<button type=\"submit\" id=\"submit-consent\">Approve</button></form></body></html>")
 				.toString();
+	}
+
+	/** A professional asking for emergency access is told what it entails before approving. */
+	private String emergencyNotice(String state) {
+		OAuth2Authorization pending = authorizations.findByToken(state, new OAuth2TokenType(OAuth2ParameterNames.STATE));
+		OAuth2AuthorizationRequest request = pending == null
+				? null : pending.getAttribute(OAuth2AuthorizationRequest.class.getName());
+		Object purpose = request == null
+				? null : request.getAdditionalParameters().get(LaunchContext.EMERGENCY_PURPOSE_PARAMETER);
+		if (purpose == null) {
+			return "";
+		}
+		return "<p id=\"emergency-notice\"><strong>Emergency access (" + HtmlUtils.htmlEscape(purpose.toString())
+				+ ")</strong>: every access is recorded with this purpose and the patient is told of it; a patient"
+				+ " who refused emergency access stays closed.</p>";
 	}
 
 	private static String hidden(String name, String value) {

@@ -74,7 +74,7 @@ class DemoData {
 		store(practitioner("demo-nurse", "Petit", "Luc", "810000000003", "60"));
 
 		accounts.create(new UserAccounts.Account("marie.dupont", CarnetCaller.Kind.PATIENT, "Marie Dupont",
-				"Patient/example-ins-demo", null, null, null, null), PASSWORD);
+				"Patient/example-ins-demo", null, null, null, null, null), PASSWORD);
 		accounts.allowSpace("marie.dupont", "example-ins-demo", UserAccounts.Relationship.SELF);
 		accounts.allowSpace("marie.dupont", "example-ins-test-child", UserAccounts.Relationship.LEGAL_REPRESENTATIVE);
 		professional("dr.martin", "Dr Jean Martin", "demo-gp", "810000000001", "10", "SM54");
@@ -83,7 +83,7 @@ class DemoData {
 
 		clients.registerBackendService(DEMO_HOSPITAL, "Demo hospital (CH Carnet-les-Bains)",
 				CarnetClients.Kind.HOSPITAL_SYSTEM, List.of("system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"),
-				resource("demo/hospital-jwks.json"), "1750000000");
+				resource("demo/hospital-jwks.json"), "1750000000", "SA01");
 		clients.registerApp(PATIENT_APP, "Demo patient app", CarnetClients.Kind.PATIENT_APP,
 				List.of("http://localhost:8000/callback", "http://127.0.0.1:8000/callback"),
 				List.of("openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/*.read",
@@ -100,7 +100,7 @@ class DemoData {
 	private void professional(String username, String name, String practitionerId, String idNat, String profession,
 			String specialty) {
 		accounts.create(new UserAccounts.Account(username, CarnetCaller.Kind.PROFESSIONAL, name,
-				"Practitioner/" + practitionerId, idNat, profession, specialty, null), PASSWORD);
+				"Practitioner/" + practitionerId, idNat, profession, specialty, null, null), PASSWORD);
 	}
 
 	private static Practitioner practitioner(String id, String family, String given, String idNat, String profession) {

@@ -25,7 +25,7 @@ public record ExternalIssuers(List<Issuer> externalIssuers) {
 	public record Issuer(String issuer, String jwkSetUri, String audience, ClaimOverrides claims) {
 
 		public Issuer {
-			claims = claims == null ? new ClaimOverrides(null, null, null, null, null, null, null, null, null) : claims;
+			claims = claims == null ? new ClaimOverrides(null, null, null, null, null, null, null, null, null, null, null, null) : claims;
 		}
 	}
 
@@ -39,7 +39,10 @@ public record ExternalIssuers(List<Issuer> externalIssuers) {
 			String idNat,
 			String organization,
 			String purposeOfUse,
-			String clientId) {
+			String clientId,
+			String relationship,
+			String sector,
+			String name) {
 
 		TokenClaimNames over(TokenClaimNames defaults) {
 			return new TokenClaimNames(
@@ -51,7 +54,10 @@ public record ExternalIssuers(List<Issuer> externalIssuers) {
 					or(idNat, defaults.idNat()),
 					or(organization, defaults.organization()),
 					or(purposeOfUse, defaults.purposeOfUse()),
-					or(clientId, defaults.clientId()));
+					or(clientId, defaults.clientId()),
+					or(relationship, defaults.relationship()),
+					or(sector, defaults.sector()),
+					or(name, defaults.name()));
 		}
 
 		private static String or(String value, String fallback) {

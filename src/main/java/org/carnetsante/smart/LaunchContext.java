@@ -26,6 +26,12 @@ public class LaunchContext {
 
 	static final String LAUNCH_PATIENT = "launch/patient";
 	static final String CHOSEN_PATIENT_PARAMETER = "carnet_patient";
+	/**
+	 * Authorization request parameter by which a professional asks for emergency access: {@code BTG}
+	 * (break the glass) or {@code ETREAT} (centre 15). The token then carries it as its purpose of use.
+	 */
+	static final String EMERGENCY_PURPOSE_PARAMETER = "purpose_of_use";
+	private static final Set<String> EMERGENCY_PURPOSES = Set.of("BTG", "ETREAT");
 
 	private final UserAccounts accounts;
 	private final TokenClaimNames claims;
@@ -41,8 +47,7 @@ public class LaunchContext {
 			return Optional.empty();
 		}
 		List<String> spaces = accounts.spacesOf(account.username());
-		OAuth2AuthorizationRequest request = authorization.getAttribute(OAuth2AuthorizationRequest.class.getName());
-		Object chosen = request == null ? null : request.getAdditionalParameters().get(CHOSEN_PATIENT_PARAMETER);
+		Object chosen = requestParameter(authorization, CHOSEN_PATIENT_PARAMETER);
 		if (chosen != null && spaces.contains(chosen.toString())) {
 			return Optional.of(chosen.toString());
 		}
@@ -51,6 +56,36 @@ public class LaunchContext {
 		}
 		throw new OAuth2AuthenticationException(new OAuth2Error(
 				OAuth2ErrorCodes.INVALID_GRANT, "No space this account may open was chosen", null));
+	}
+
+	/** How the account relates to the space the token opens: its own, a minor's it represents, a delegation. */
+	public Optional<CarnetCaller.SpaceRelationship> relationshipOf(UserAccounts.Account account, String patient) {
+		return accounts.relationshipTo(account.username(), patient)
+				.map(relationship -> CarnetCaller.SpaceRelationship.valueOf(relationship.name()));
+	}
+
+	/**
+	 * The emergency purpose a professional asked for in the authorization request, if any. Anyone else
+	 * asking for one is refused: an emergency is a professional's declaration, audited as such.
+	 */
+	public Optional<String> emergencyPurposeOf(OAuth2Authorization authorization, UserAccounts.Account account) {
+		Object asked = requestParameter(authorization, EMERGENCY_PURPOSE_PARAMETER);
+		if (asked == null) {
+			return Optional.empty();
+		}
+		if (account.kind() != CarnetCaller.Kind.PROFESSIONAL || !EMERGENCY_PURPOSES.contains(asked.toString())) {
+			throw new OAuth2AuthenticationException(new OAuth2Error(OAuth2ErrorCodes.INVALID_REQUEST,
+					"Emergency access (purpose_of_use BTG or ETREAT) is for professionals only", null));
+		}
+		return Optional.of(asked.toString());
+	}
+
+	private static Object requestParameter(OAuth2Authorization authorization, String name) {
+		if (authorization == null) {
+			return null;
+		}
+		OAuth2AuthorizationRequest request = authorization.getAttribute(OAuth2AuthorizationRequest.class.getName());
+		return request == null ? null : request.getAdditionalParameters().get(name);
 	}
 
 	/** SMART's token response names the patient beside the token (SMART App Launch 2.x §2.0.8). */

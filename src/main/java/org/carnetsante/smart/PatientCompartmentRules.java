@@ -43,6 +43,10 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				.allow("the patient's compartment: patch").patch().allRequests().andThen()
 				.allow("transactions, entry by entry").transaction().withAnyOperation().andApplyNormalRules().andThen()
 				.allow("validation").operation().named("$validate").onAnyType().andRequireExplicitResponseAuthorization().andThen()
+				// A document's bytes are in no compartment: the access policy shows them to whoever may
+				// see their DocumentReference.
+				.allow("documents' bytes, through their document").read().resourcesOfType("Binary").withAnyId().andThen()
+				.allow("the space's access log").operation().named("$access-log").onInstance(patient).andAllowAllResponses().andThen()
 				.denyAll("outside the patient's compartment")
 				.build();
 	}

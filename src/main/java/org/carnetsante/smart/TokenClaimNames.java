@@ -18,4 +18,7 @@ public record TokenClaimNames(
 		@DefaultValue("idnat") String idNat,
 		@DefaultValue("organization") String organization,
 		@DefaultValue("purpose_of_use") String purposeOfUse,
-		@DefaultValue("client_id") String clientId) {}
+		@DefaultValue("client_id") String clientId,
+		@DefaultValue("space_relationship") String relationship,
+		@DefaultValue("organization_sector") String sector,
+		@DefaultValue("name") String name) {}

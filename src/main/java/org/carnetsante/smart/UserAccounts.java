@@ -26,7 +26,8 @@ public class UserAccounts implements UserDetailsService {
 			String idNat,
 			String profession,
 			String specialty,
-			String organization) {}
+			String organization,
+			String organizationSector) {}
 
 	/** How an account relates to a space it may open. */
 	public enum Relationship {
@@ -46,9 +47,10 @@ public class UserAccounts implements UserDetailsService {
 	public void create(Account account, String password) {
 		jdbc.update(
 				"INSERT INTO carnet_user (username, password_hash, kind, display_name, fhir_user, id_nat, profession,"
-						+ " specialty, organization) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+						+ " specialty, organization, organization_sector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				account.username(), passwords.encode(password), account.kind().name(), account.displayName(),
-				account.fhirUser(), account.idNat(), account.profession(), account.specialty(), account.organization());
+				account.fhirUser(), account.idNat(), account.profession(), account.specialty(), account.organization(),
+				account.organizationSector());
 	}
 
 	public void allowSpace(String username, String patientId, Relationship relationship) {
@@ -63,11 +65,12 @@ public class UserAccounts implements UserDetailsService {
 
 	public Optional<Account> find(String username) {
 		return jdbc.query(
-						"SELECT username, kind, display_name, fhir_user, id_nat, profession, specialty, organization"
-								+ " FROM carnet_user WHERE username = ? AND enabled",
+						"SELECT username, kind, display_name, fhir_user, id_nat, profession, specialty, organization,"
+								+ " organization_sector FROM carnet_user WHERE username = ? AND enabled",
 						(row, index) -> new Account(
 								row.getString(1), CarnetCaller.Kind.valueOf(row.getString(2)), row.getString(3),
-								row.getString(4), row.getString(5), row.getString(6), row.getString(7), row.getString(8)),
+								row.getString(4), row.getString(5), row.getString(6), row.getString(7), row.getString(8),
+								row.getString(9)),
 						username)
 				.stream()
 				.findFirst();
@@ -79,6 +82,16 @@ public class UserAccounts implements UserDetailsService {
 				"SELECT patient_id FROM carnet_user_patient WHERE username = ?"
 						+ " ORDER BY CASE relationship WHEN 'SELF' THEN 0 ELSE 1 END, patient_id",
 				String.class, username);
+	}
+
+	/** How the account relates to a space it may open, if it may. */
+	public Optional<Relationship> relationshipTo(String username, String patientId) {
+		return jdbc.queryForList(
+						"SELECT relationship FROM carnet_user_patient WHERE username = ? AND patient_id = ?",
+						String.class, username, patientId)
+				.stream()
+				.findFirst()
+				.map(Relationship::valueOf);
 	}
 
 	@Override

@@ -22,7 +22,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The embedded default (H2 file database and Lucene index under the data folder, no external
  * service) keeps its data across a restart: the server is started, written to, stopped and started
- * again on the same folder, exactly as {@code ./mvnw spring-boot:run} would run it.
+ * again on the same folder, exactly as {@code ./mvnw spring-boot:run} would run it. The space rules
+ * (the care relationship that lets the hospital read) survive with the data.
  */
 class EmbeddedDefaultRestartTest {
 
@@ -38,7 +39,10 @@ class EmbeddedDefaultRestartTest {
 		try (ConfigurableApplicationContext server = startEmbedded()) {
 			IGenericClient client = clientOf(server);
 			patientId = client.create().resource(Fixtures.insPatient()).execute().getId().toUnqualifiedVersionless().getIdPart();
-			messageId = client.create().resource(Fixtures.communication("ordonnance renouvelee pour amoxicilline"))
+			client.create().resource(Fixtures.careTeam("Patient/" + patientId, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
+					.execute();
+			messageId = client.create().resource(Fixtures.communication("ordonnance renouvelee pour amoxicilline",
+							"Patient/" + patientId))
 					.execute().getId().toUnqualifiedVersionless().getIdPart();
 		}
 		assertThat(Files.list(dataDir.resolve("h2"))).isNotEmpty();
@@ -46,7 +50,8 @@ class EmbeddedDefaultRestartTest {
 		try (ConfigurableApplicationContext server = startEmbedded()) {
 			IGenericClient client = clientOf(server);
 			Patient patient = client.read().resource(Patient.class).withId(patientId).execute();
-			Bundle found = client.search().byUrl("Communication?_content=amoxicilline").returnBundle(Bundle.class).execute();
+			Bundle found = client.search().byUrl("Communication?subject=Patient/" + patientId + "&_content=amoxicilline")
+					.returnBundle(Bundle.class).execute();
 
 			assertThat(patient.getNameFirstRep().getFamily()).isEqualTo("Martin");
 			assertThat(found.getEntry()).extracting(entry -> entry.getResource().getIdElement().getIdPart())

@@ -15,13 +15,14 @@ class FullTextSearchTest extends CarnetServerTest {
 
 	@Test
 	void contentSearchFindsAWordInsideAResource() {
+		String patient = "Patient/" + patientInOurCare();
 		String id = fhirClient().create()
-				.resource(Fixtures.communication("Le bilan thyroidien montre une hypokaliemie moderee"))
+				.resource(Fixtures.communication("Le bilan thyroidien montre une hypokaliemie moderee", patient))
 				.execute().getId().toUnqualifiedVersionless().getValue();
 
-		Bundle found = fhirClient().search().byUrl("Communication?_content=hypokaliemie")
+		Bundle found = fhirClient().search().byUrl("Communication?subject=" + patient + "&_content=hypokaliemie")
 				.returnBundle(Bundle.class).execute();
-		Bundle notFound = fhirClient().search().byUrl("Communication?_content=hyperglycemie")
+		Bundle notFound = fhirClient().search().byUrl("Communication?subject=" + patient + "&_content=hyperglycemie")
 				.returnBundle(Bundle.class).execute();
 
 		assertThat(found.getEntry())
@@ -37,9 +38,11 @@ class FullTextSearchTest extends CarnetServerTest {
 		Patient patient = Fixtures.insPatient();
 		patient.getText().setStatus(Narrative.NarrativeStatus.GENERATED)
 				.setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\">Patiente suivie a Zanzibar</div>");
-		String id = fhirClient().create().resource(patient).execute().getId().toUnqualifiedVersionless().getValue();
+		String id = "Patient/" + patientInOurCare(patient);
+		String other = patientInOurCare();
 
-		Bundle found = fhirClient().search().byUrl("Patient?_text=zanzibar").returnBundle(Bundle.class).execute();
+		Bundle found = fhirClient().search().byUrl("Patient?_id=" + id.substring(8) + "," + other + "&_text=zanzibar")
+				.returnBundle(Bundle.class).execute();
 
 		assertThat(found.getEntry())
 				.extracting(entry -> entry.getResource().getIdElement().toUnqualifiedVersionless().getValue())
@@ -48,13 +51,14 @@ class FullTextSearchTest extends CarnetServerTest {
 
 	@Test
 	void contentSearchSeesAnUpdateAtOnce() {
-		Communication message = Fixtures.communication("premier message");
+		String patient = "Patient/" + patientInOurCare();
+		Communication message = Fixtures.communication("premier message", patient);
 		String id = fhirClient().create().resource(message).execute().getId().toUnqualifiedVersionless().getIdPart();
 		message.setId(id);
 		message.getPayloadFirstRep().setContent(new org.hl7.fhir.r4.model.StringType("message corrige: echographie"));
 		fhirClient().update().resource(message).execute();
 
-		Bundle found = fhirClient().search().byUrl("Communication?_content=echographie")
+		Bundle found = fhirClient().search().byUrl("Communication?subject=" + patient + "&_content=echographie")
 				.returnBundle(Bundle.class).execute();
 
 		assertThat(found.getEntry()).extracting(entry -> entry.getResource().getIdElement().getIdPart())

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.TestBackendClient;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Patient;
@@ -25,6 +26,8 @@ class TransactionBundleTest extends CarnetServerTest {
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
 		transaction.addEntry().setResource(document)
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("DocumentReference");
+		transaction.addEntry().setResource(Fixtures.careTeam(patientUuid, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
+				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
 		transaction.addEntry().setResource(Fixtures.communication("Votre compte rendu est disponible")
 						.setSubject(new Reference(patientUuid)))
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Communication");
@@ -32,7 +35,7 @@ class TransactionBundleTest extends CarnetServerTest {
 		Bundle response = fhirClient().transaction().withBundle(transaction).execute();
 
 		assertThat(response.getType()).isEqualTo(Bundle.BundleType.TRANSACTIONRESPONSE);
-		assertThat(response.getEntry()).hasSize(3)
+		assertThat(response.getEntry()).hasSize(4)
 				.allSatisfy(entry -> assertThat(entry.getResponse().getStatus()).startsWith("201"));
 		String patientId = response.getEntry().get(0).getResponse().getLocation().replaceFirst("/_history/.*", "");
 		String documentId = response.getEntry().get(1).getResponse().getLocation().replaceFirst("/_history/.*", "");

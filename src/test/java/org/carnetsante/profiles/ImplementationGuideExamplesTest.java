@@ -72,6 +72,39 @@ class ImplementationGuideExamplesTest {
 				.anyMatch(error -> error.contains("Patient.birthDate"));
 	}
 
+	@Test
+	void consentsThatBreakCarnetsModelFail() {
+		org.hl7.fhir.r4.model.Consent block = consentExample("example-block-professional");
+		block.getCategoryFirstRep().getCodingFirstRep().setCode("64292-6");
+		org.hl7.fhir.r4.model.Consent emergencyForOne = consentExample("example-block-professional");
+		emergencyForOne.getProvision().addPurpose()
+				.setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason").setCode("BTG");
+		org.hl7.fhir.r4.model.Consent deepExceptions = consentExample("example-permit-professional");
+		deepExceptions.getProvision().getProvisionFirstRep().addProvision()
+				.setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT);
+		org.hl7.fhir.r4.model.Consent sameTypeException = consentExample("example-permit-professional");
+		sameTypeException.getProvision().getProvisionFirstRep()
+				.setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT);
+		org.hl7.fhir.r4.model.Consent aboutNoOne = consentExample("example-block-professional");
+		aboutNoOne.getProvision().getActor().clear();
+		org.hl7.fhir.r4.model.Consent wrongRole = consentExample("example-block-professional");
+		wrongRole.getProvision().getActorFirstRep().getRole().getCodingFirstRep().setCode("AUT");
+
+		assertThat(errorsOf(block)).anyMatch(error -> error.contains("carnet-consent-category"));
+		assertThat(errorsOf(emergencyForOne)).anyMatch(error -> error.contains("carnet-consent-emergency"));
+		assertThat(errorsOf(deepExceptions)).anyMatch(error -> error.contains("carnet-consent-depth"));
+		assertThat(errorsOf(sameTypeException)).anyMatch(error -> error.contains("carnet-consent-exception"));
+		assertThat(errorsOf(aboutNoOne)).anyMatch(error -> error.contains("carnet-consent-rule"));
+		assertThat(errorsOf(wrongRole)).anyMatch(error -> error.contains("Consent.provision.actor"));
+	}
+
+	private static org.hl7.fhir.r4.model.Consent consentExample(String id) {
+		return (org.hl7.fhir.r4.model.Consent) guide.examples().stream()
+				.filter(example -> example.getIdElement().getIdPart().equals(id))
+				.findFirst()
+				.orElseThrow();
+	}
+
 	private static List<String> errorsOf(IBaseResource resource) {
 		ValidationOptions options = new ValidationOptions();
 		resource.getMeta().getProfile().forEach(profile -> options.addProfile(profile.getValueAsString()));

@@ -90,7 +90,7 @@ class PatientProfileValidationTest extends CarnetServerTest {
 
 	@Test
 	void updateThatBreaksTheProfileIsRefusedAndTheStoredVersionStays() {
-		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		String id = patientInOurCare();
 		Patient broken = fhirClient().read().resource(Patient.class).withId(id).execute();
 		broken.setBirthDate(null);
 
@@ -106,7 +106,7 @@ class PatientProfileValidationTest extends CarnetServerTest {
 
 	@Test
 	void fhirPathPatchThatBreaksTheProfileIsRefused() {
-		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		String id = patientInOurCare();
 		String removeGender = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"operation\",\"part\":["
 				+ "{\"name\":\"type\",\"valueCode\":\"delete\"},{\"name\":\"path\",\"valueString\":\"Patient.gender\"}]}]}";
 
@@ -122,7 +122,7 @@ class PatientProfileValidationTest extends CarnetServerTest {
 
 	@Test
 	void jsonPatchThatBreaksTheProfileIsRefused() {
-		String id = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
+		String id = patientInOurCare();
 
 		HttpResponse<String> response = send(request("/Patient/" + id)
 				.header("Content-Type", "application/json-patch+json")
@@ -138,7 +138,7 @@ class PatientProfileValidationTest extends CarnetServerTest {
 	void conditionalUpdateThatBreaksTheProfileIsRefused() {
 		Patient patient = Fixtures.insPatient();
 		String nir = patient.getIdentifierFirstRep().getValue();
-		fhirClient().create().resource(patient).execute();
+		patientInOurCare(patient.copy());
 		patient.setBirthDate(null);
 		long before = storedResourceVersions();
 

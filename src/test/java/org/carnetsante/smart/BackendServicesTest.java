@@ -37,6 +37,8 @@ class BackendServicesTest extends CarnetServerTest {
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final String LABORATORY =
 			"http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
+	/** A search a hospital system may make: one patient's space, by INS. */
+	private static final String PATIENT_BY_INS = "/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + Fixtures.randomNir();
 
 	@Test
 	void rsaAndEcClientsGetFiveMinuteTokensThatOpenTheFhirApi() throws Exception {
@@ -50,7 +52,7 @@ class BackendServicesTest extends CarnetServerTest {
 			assertThat(body.get("token_type").asText()).isEqualToIgnoringCase("Bearer");
 			assertThat(body.get("expires_in").asInt()).isBetween(295, 300);
 			assertThat(body.get("scope").asText()).isEqualTo("system/Patient.rs");
-			assertThat(get("/Patient", body.get("access_token").asText()).statusCode()).isEqualTo(200);
+			assertThat(get(PATIENT_BY_INS, body.get("access_token").asText()).statusCode()).isEqualTo(200);
 		}
 	}
 
@@ -107,7 +109,7 @@ class BackendServicesTest extends CarnetServerTest {
 		String tamperedSignature = parts[0] + "." + parts[1] + "." + flipFirstCharacter(parts[2]);
 		String unsigned = new PlainJWT(claims(baseUrl(), baseUrl() + "/fhir", Duration.ofMinutes(5)).build()).serialize();
 
-		assertThat(get("/Patient", validToken).statusCode()).isEqualTo(200);
+		assertThat(get(PATIENT_BY_INS, validToken).statusCode()).isEqualTo(200);
 		assertThat(get("/Patient", sign(serverKey, claims(baseUrl(), baseUrl() + "/fhir", Duration.ofMinutes(-5)))).statusCode())
 				.as("expired").isEqualTo(401);
 		assertThat(get("/Patient", sign(serverKey, claims("https://issuer.example", baseUrl() + "/fhir", Duration.ofMinutes(5)))).statusCode())
@@ -154,12 +156,12 @@ class BackendServicesTest extends CarnetServerTest {
 		String patientJson = FHIR.newJsonParser().encodeResourceToString(Fixtures.insPatient());
 		long before = storedResourceVersions();
 
-		assertThat(get("/Patient", token).statusCode()).isEqualTo(200);
+		assertThat(get(PATIENT_BY_INS, token).statusCode()).isEqualTo(200);
 		assertThat(get("/Practitioner", token).statusCode()).as("v1 read scope").isEqualTo(200);
 		assertThat(get("/Communication", token).statusCode()).as("type not granted").isEqualTo(403);
 		assertThat(get("/Communication/123", token).statusCode()).as("no existence leak").isEqualTo(403);
 		assertThat(send(post("/Patient", token, patientJson)).statusCode()).as("rs cannot create").isEqualTo(403);
-		assertThat(get("/Observation?category=" + LABORATORY.replace("|", "%7C"), token).statusCode())
+		assertThat(get("/Observation?patient=Patient/1&category=" + LABORATORY.replace("|", "%7C"), token).statusCode())
 				.as("search within the scope's constraint").isEqualTo(200);
 		assertThat(get("/Observation", token).statusCode()).as("search outside the constraint").isEqualTo(403);
 		assertThat(get("/Observation/1", token).statusCode()).as("constrained scope gives no plain read").isEqualTo(403);
@@ -177,9 +179,11 @@ class BackendServicesTest extends CarnetServerTest {
 
 	@Test
 	void batchGetEntriesRunWithTheCallersToken() throws Exception {
+		String patient = patientInOurCare();
+		fhirClient().create().resource(Fixtures.communication("Résultats disponibles", "Patient/" + patient)).execute();
 		String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
-				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_count=1\"}},"
-				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Communication?_count=1\"}}]}";
+				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_id=" + patient + "\"}},"
+				+ "{\"request\":{\"method\":\"GET\",\"url\":\"Communication?subject=Patient/" + patient + "\"}}]}";
 		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
 
 		HttpResponse<String> all = send(post("", token(), batch));
@@ -189,6 +193,8 @@ class BackendServicesTest extends CarnetServerTest {
 		JsonNode entries = JSON.readTree(all.body()).get("entry");
 		assertThat(entries.get(0).get("response").get("status").asText()).startsWith("200");
 		assertThat(entries.get(1).get("response").get("status").asText()).startsWith("200");
+		assertThat(entries.get(0).get("resource").get("total").asInt()).as("the patient, seen with the caller's rights").isEqualTo(1);
+		assertThat(entries.get(1).get("resource").get("total").asInt()).as("the message").isEqualTo(1);
 		assertThat(limited.statusCode()).as("an entry the scopes do not grant").isEqualTo(403);
 	}
 
@@ -196,8 +202,9 @@ class BackendServicesTest extends CarnetServerTest {
 	void searchesReachingIntoTypesNotGrantedAreRefusedAndPagingStaysWithinTheScopes() throws Exception {
 		TestBackendClient reader = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
 		String token = reader.accessToken("system/Patient.rs");
+		List<String> inOurCare = new java.util.ArrayList<>();
 		for (int i = 0; i < 3; i++) {
-			fhirClient().create().resource(Fixtures.insPatient()).execute();
+			inOurCare.add(patientInOurCare());
 		}
 
 		assertThat(get("/Patient?_has:Observation:subject:code=2951-2", token).statusCode()).as("_has").isEqualTo(403);
@@ -207,7 +214,7 @@ class BackendServicesTest extends CarnetServerTest {
 		String someone = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
 		assertThat(get("/Patient/" + someone + "/$everything", token).statusCode()).as("$everything returns every type")
 				.isEqualTo(403);
-		JsonNode firstPage = JSON.readTree(get("/Patient?_count=1", token).body());
+		JsonNode firstPage = JSON.readTree(get("/Patient?_count=1&_id=" + String.join(",", inOurCare), token).body());
 		String next = null;
 		for (JsonNode link : firstPage.get("link")) {
 			if (link.get("relation").asText().equals("next")) {

@@ -13,6 +13,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
 import org.carnetsante.support.TestExternalIssuer;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -28,7 +29,8 @@ class ExternalIssuerTest extends CarnetServerTest {
 		TestExternalIssuer issuer = TestExternalIssuer.get();
 		String token = issuer.sign(claims(issuer.issuer(), TestExternalIssuer.AUDIENCE, "system/Patient.rs").build());
 
-		assertThat(get("/Patient", token).statusCode()).isEqualTo(200);
+		assertThat(get("/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + Fixtures.randomNir(), token).statusCode())
+				.isEqualTo(200);
 		assertThat(get("/Communication", token).statusCode()).as("scope not granted").isEqualTo(403);
 	}
 
@@ -52,9 +54,9 @@ class ExternalIssuerTest extends CarnetServerTest {
 	@Test
 	void claimsAreReadUnderTheNamesConfiguredForTheirIssuer() {
 		TokenClaimNames defaults = new TokenClaimNames("scope", "fhirUser", "patient", "profession", "specialty",
-				"idnat", "organization", "purpose_of_use", "client_id");
+				"idnat", "organization", "purpose_of_use", "client_id", "space_relationship", "organization_sector", "name");
 		TokenClaimNames keycloakNames = new ExternalIssuers.ClaimOverrides(
-				null, "fhir_user", null, "ps_profession", null, null, null, null, "azp").over(defaults);
+				null, "fhir_user", null, "ps_profession", null, null, null, null, "azp", null, null, null).over(defaults);
 		Jwt token = Jwt.withTokenValue("t").header("alg", "RS256")
 				.claims(claims -> claims.putAll(Map.of(
 						"sub", "f:1234", "azp", "dr-house-software", "fhir_user", "Practitioner/810001234567",
@@ -81,6 +83,8 @@ class ExternalIssuerTest extends CarnetServerTest {
 				.issueTime(Date.from(now))
 				.expirationTime(Date.from(now.plus(Duration.ofMinutes(5))))
 				.claim("azp", "hospital-system")
+				.claim("organization", "1750000000")
+				.claim("organization_sector", "SA01")
 				.claim("scope", scope);
 	}
 

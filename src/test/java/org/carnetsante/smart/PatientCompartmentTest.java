@@ -46,7 +46,7 @@ class PatientCompartmentTest extends CarnetServerTest {
 		otherObservation = createObservation(other);
 		String username = "patient-" + UUID.randomUUID();
 		accounts.create(new UserAccounts.Account(username, CarnetCaller.Kind.PATIENT, "Claire Martin",
-				"Patient/" + own, null, null, null, null), PASSWORD);
+				"Patient/" + own, null, null, null, null, null), PASSWORD);
 		accounts.allowSpace(username, own, UserAccounts.Relationship.SELF);
 		String app = "compartment-app-" + UUID.randomUUID();
 		clients.registerApp(app, "Patient app", CarnetClients.Kind.PATIENT_APP, List.of(SmartLaunch.REDIRECT), SCOPES, null, null);

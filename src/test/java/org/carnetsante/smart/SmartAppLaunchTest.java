@@ -54,11 +54,11 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	@BeforeEach
 	void aMotherWithAChild() {
 		motherId = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
-		childId = fhirClient().create().resource(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Lou"))
-				.execute().getId().getIdPart();
+		// In the care of the test hospital, whose doctors may then read it.
+		childId = patientInOurCare(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Lou"));
 		mother = "claire-" + UUID.randomUUID();
 		accounts.create(new UserAccounts.Account(mother, CarnetCaller.Kind.PATIENT, "Claire Martin",
-				"Patient/" + motherId, null, null, null, null), PASSWORD);
+				"Patient/" + motherId, null, null, null, null, null), PASSWORD);
 		accounts.allowSpace(mother, motherId, UserAccounts.Relationship.SELF);
 		accounts.allowSpace(mother, childId, UserAccounts.Relationship.LEGAL_REPRESENTATIVE);
 	}
@@ -67,7 +67,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	void personWithOneSpaceGetsItsPatientContextAndFhirUser() throws Exception {
 		String single = "solo-" + UUID.randomUUID();
 		accounts.create(new UserAccounts.Account(single, CarnetCaller.Kind.PATIENT, "Claire Martin",
-				"Patient/" + motherId, null, null, null, null), PASSWORD);
+				"Patient/" + motherId, null, null, null, null, null), PASSWORD);
 		accounts.allowSpace(single, motherId, UserAccounts.Relationship.SELF);
 		String app = publicApp();
 		Pkce pkce = Pkce.s256();
@@ -157,7 +157,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	void professionalLoginGivesAUserTokenWithTheProfessionalsIdentityAndNoPatientContext() throws Exception {
 		String doctor = "dr-" + UUID.randomUUID();
 		accounts.create(new UserAccounts.Account(doctor, CarnetCaller.Kind.PROFESSIONAL, "Dr Jean Martin",
-				"Practitioner/810000000001", "810000000001", "10", "SM54", "1750000000"), PASSWORD);
+				"Practitioner/810000000001", "810000000001", "10", "SM54", "1750000000", null), PASSWORD);
 		List<String> scopes = List.of("openid", "fhirUser", "user/*.rs");
 		String app = "practitioner-software-" + UUID.randomUUID();
 		clients.registerApp(app, "Practitioner software", CarnetClients.Kind.PRACTITIONER_SOFTWARE, List.of(REDIRECT),

@@ -106,6 +106,32 @@ public abstract class CarnetServerTest {
 		return hospitalToken;
 	}
 
+	/**
+	 * A new patient whose space the test hospital may read: the Patient and a CareTeam naming the
+	 * hospital's organization, in one transaction. Returns the patient's id.
+	 */
+	protected String patientInOurCare(org.hl7.fhir.r4.model.Patient patient) {
+		String placeholder = "urn:uuid:" + java.util.UUID.randomUUID();
+		org.hl7.fhir.r4.model.Bundle transaction = new org.hl7.fhir.r4.model.Bundle()
+				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+		transaction.addEntry().setFullUrl(placeholder).setResource(patient)
+				.getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Patient");
+		transaction.addEntry().setResource(Fixtures.careTeam(placeholder, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
+				.getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("CareTeam");
+		org.hl7.fhir.r4.model.Bundle response = fhirClient().transaction().withBundle(transaction).execute();
+		return new org.hl7.fhir.r4.model.IdType(response.getEntryFirstRep().getResponse().getLocation()).getIdPart();
+	}
+
+	/** Declares the test hospital a member of this patient's care team. */
+	protected void takeIntoOurCare(String patientId) {
+		fhirClient().create().resource(Fixtures.careTeam("Patient/" + patientId, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
+				.execute();
+	}
+
+	protected String patientInOurCare() {
+		return patientInOurCare(Fixtures.insPatient());
+	}
+
 	/** Resource versions stored, all types together: what "nothing was written" is measured by. */
 	protected long storedResourceVersions() {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM hfj_res_ver", Long.class)

@@ -23,6 +23,8 @@ public final class Fixtures {
 	public static final String INS_DEMO_SYSTEM = "urn:oid:1.2.250.1.213.1.4.11";
 	public static final String INS_TYPE_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203";
 	public static final String TEST_IDENTIFIER_SYSTEM = "urn:carnet:test";
+	public static final String PROFESSIONAL_ID_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1";
+	public static final String ORGANIZATION_ID_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2";
 
 	private Fixtures() {}
 
@@ -85,6 +87,36 @@ public final class Fixtures {
 		consent.addPolicy().setUri("https://carnet.example/ig/policy/space");
 		consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
 		return consent;
+	}
+
+	/**
+	 * A care relationship: a CareTeam naming an organization (by national id) as a member of the
+	 * patient's care team, which opens the space to that organization's systems and professionals.
+	 */
+	public static org.hl7.fhir.r4.model.CareTeam careTeam(String patientReference, String organizationIdNat) {
+		org.hl7.fhir.r4.model.CareTeam team = new org.hl7.fhir.r4.model.CareTeam();
+		team.setStatus(org.hl7.fhir.r4.model.CareTeam.CareTeamStatus.ACTIVE);
+		team.setSubject(new Reference(patientReference));
+		team.addParticipant().setMember(new Reference().setIdentifier(
+				new Identifier().setSystem(ORGANIZATION_ID_SYSTEM).setValue(organizationIdNat)));
+		return team;
+	}
+
+	/** A care team member who is a professional, named by their national id. */
+	public static org.hl7.fhir.r4.model.CareTeam careTeamOfProfessional(String patientReference, String idNat) {
+		org.hl7.fhir.r4.model.CareTeam team = new org.hl7.fhir.r4.model.CareTeam();
+		team.setStatus(org.hl7.fhir.r4.model.CareTeam.CareTeamStatus.ACTIVE);
+		team.setSubject(new Reference(patientReference));
+		team.addParticipant().setMember(new Reference().setIdentifier(
+				new Identifier().setSystem(PROFESSIONAL_ID_SYSTEM).setValue(idNat)));
+		return team;
+	}
+
+	/** A message about a patient (Communication subject): patient data, in that patient's space. */
+	public static Communication communication(String text, String patientReference) {
+		Communication communication = communication(text);
+		communication.setSubject(new Reference(patientReference));
+		return communication;
 	}
 
 	public static Communication communication(String text) {

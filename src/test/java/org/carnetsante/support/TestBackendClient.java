@@ -50,11 +50,21 @@ public final class TestBackendClient {
 		this.baseUrl = baseUrl;
 	}
 
-	/** Registers a new client with a fresh RSA key (RS384). */
+	/** National id (idNat) of the organization test hospitals act for: a public hospital (sector SA01). */
+	public static final String TEST_HOSPITAL_ORGANIZATION = "1750000000";
+	public static final String PUBLIC_HOSPITAL_SECTOR = "SA01";
+
+	/** Registers a new client of the test hospital with a fresh RSA key (RS384). */
 	public static TestBackendClient registerRsa(CarnetClients clients, String baseUrl, Collection<String> scopes) {
+		return registerRsa(clients, baseUrl, scopes, TEST_HOSPITAL_ORGANIZATION, PUBLIC_HOSPITAL_SECTOR);
+	}
+
+	/** Registers a new client of the given organization (national id, TRE_R02 sector) with a fresh RSA key. */
+	public static TestBackendClient registerRsa(CarnetClients clients, String baseUrl, Collection<String> scopes,
+			String organization, String sector) {
 		try {
 			JWK key = new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
-			return register(clients, baseUrl, scopes, key, JWSAlgorithm.RS384);
+			return register(clients, baseUrl, scopes, key, JWSAlgorithm.RS384, organization, sector);
 		} catch (JOSEException e) {
 			throw new IllegalStateException(e);
 		}
@@ -64,18 +74,20 @@ public final class TestBackendClient {
 	public static TestBackendClient registerEc(CarnetClients clients, String baseUrl, Collection<String> scopes) {
 		try {
 			JWK key = new ECKeyGenerator(Curve.P_384).keyID(UUID.randomUUID().toString()).generate();
-			return register(clients, baseUrl, scopes, key, JWSAlgorithm.ES384);
+			return register(clients, baseUrl, scopes, key, JWSAlgorithm.ES384, TEST_HOSPITAL_ORGANIZATION,
+					PUBLIC_HOSPITAL_SECTOR);
 		} catch (JOSEException e) {
 			throw new IllegalStateException(e);
 		}
 	}
 
 	private static TestBackendClient register(
-			CarnetClients clients, String baseUrl, Collection<String> scopes, JWK key, JWSAlgorithm algorithm) {
+			CarnetClients clients, String baseUrl, Collection<String> scopes, JWK key, JWSAlgorithm algorithm,
+			String organization, String sector) {
 		String clientId = "test-hospital-" + UUID.randomUUID();
 		String publicJwks = new JWKSet(key.toPublicJWK()).toString();
 		clients.registerBackendService(
-				clientId, "Test hospital", CarnetClients.Kind.HOSPITAL_SYSTEM, scopes, publicJwks, "1750000000");
+				clientId, "Test hospital", CarnetClients.Kind.HOSPITAL_SYSTEM, scopes, publicJwks, organization, sector);
 		return new TestBackendClient(clientId, key, algorithm, baseUrl);
 	}
 

@@ -1,0 +1,148 @@
+package org.carnetsante.access;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.carnetsante.fhir.FhirServerCustomizer;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * The access policy (step 3 of the request path) and the write rules, on the FHIR server and HAPI's
+ * storage; the rules of each space kept in step with the resources that state them.
+ */
+@Configuration(proxyBeanMethods = false)
+public class AccessConfig {
+
+	private static final Logger LOG = LoggerFactory.getLogger(AccessConfig.class);
+
+	@Bean
+	public ProfessionMatrix professionMatrix(AccessProperties access, ResourceLoader resources) {
+		return ProfessionMatrix.load(resources.getResource(access.professionMatrix()));
+	}
+
+	@Bean
+	public AccessPolicy accessPolicy(ProfessionMatrix matrix, AccessProperties access) {
+		return new AccessPolicy(matrix, access);
+	}
+
+	@Bean
+	public SpaceRulesStore spaceRulesStore(DataSource dataSource) {
+		return new SpaceRulesStore(dataSource);
+	}
+
+	@Bean
+	public SpaceRuleSources spaceRuleSources(DaoRegistry daos) {
+		return new SpaceRuleSources(reference -> nationalIdsOf(daos, reference));
+	}
+
+	@Bean
+	public SpaceRulesIndexer spaceRulesIndexer(
+			FhirContext fhirContext, SpaceRuleSources sources, SpaceRulesStore store, IInterceptorService jpaInterceptors) {
+		SpaceRulesIndexer indexer = new SpaceRulesIndexer(fhirContext, sources, store);
+		jpaInterceptors.registerInterceptor(indexer);
+		return indexer;
+	}
+
+	@Bean
+	public AccessPolicyService accessPolicyService(FhirContext fhirContext, AccessPolicy policy, SpaceRulesStore store,
+			DaoRegistry daos, AccessProperties access, Clock clock) {
+		return new AccessPolicyService(fhirContext, policy, new ResourceFactsReader(fhirContext), store,
+				new BinaryDocuments(daos), new SearchConfinement(fhirContext, Set.copyOf(access.directoryTypes())), daos,
+				Set.copyOf(access.refusedSectors()), clock);
+	}
+
+	@Bean
+	public VisibleTotals visibleTotals(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
+			AccessPolicyService policy, AccessProperties access) {
+		return new VisibleTotals(fhirContext, daos, matchUrls, policy, access.maxCountedMatches());
+	}
+
+	/** Step 3 on the FHIR server, and the write rules on HAPI's storage. */
+	@Bean
+	public FhirServerCustomizer accessPolicyOnTheFhirServer(FhirContext fhirContext, AccessPolicyService policy,
+			VisibleTotals totals, AccessProperties access, IInterceptorService jpaInterceptors) {
+		if (!access.enforced()) {
+			requireBenchmarkPeer(access, "carnet.access.enforced=false");
+			LOG.warn("THE ACCESS POLICY IS OFF (carnet.access.enforced=false): every token reads every space its scopes"
+					+ " name. This server is a benchmark peer and must never hold real data.");
+			return server -> {};
+		}
+		jpaInterceptors.registerInterceptor(new WritePolicy(fhirContext, policy));
+		return server -> server.registerInterceptor(new AccessPolicyInterceptor(policy, totals));
+	}
+
+	/** Switching a protection off is for benchmarks only, and must be said twice. */
+	public static void requireBenchmarkPeer(AccessProperties access, String setting) {
+		if (!access.unprotectedBenchmarkPeer()) {
+			throw new IllegalStateException(setting + " is for benchmark peers only: it also needs "
+					+ "carnet.access.unprotected-benchmark-peer=true");
+		}
+	}
+
+	/**
+	 * Fills the space rules from the stored Consents, care teams and closed spaces when their table is
+	 * empty (a database written before the table existed); a no-op otherwise.
+	 */
+	@EventListener(ApplicationReadyEvent.class)
+	public void rebuildSpaceRulesIfMissing(ApplicationReadyEvent ready) {
+		SpaceRulesStore store = ready.getApplicationContext().getBean(SpaceRulesStore.class);
+		if (!store.isEmpty()) {
+			return;
+		}
+		DaoRegistry daos = ready.getApplicationContext().getBean(DaoRegistry.class);
+		SpaceRulesIndexer indexer = ready.getApplicationContext().getBean(SpaceRulesIndexer.class);
+		int indexed = 0;
+		for (String type : new String[] {"Consent", "CareTeam"}) {
+			for (IBaseResource resource : daos.getResourceDao(type)
+					.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails()).getAllResources()) {
+				indexer.index(resource);
+				indexed++;
+			}
+		}
+		for (IBaseResource patient : daos.getResourceDao("Patient")
+				.search(SearchParameterMap.newSynchronous("active", new TokenParam("false")), new SystemRequestDetails())
+				.getAllResources()) {
+			indexer.index(patient);
+			indexed++;
+		}
+		if (indexed > 0) {
+			LOG.info("Space rules rebuilt from {} stored Consents, care teams and closed spaces", indexed);
+		}
+	}
+
+	/** The national ids of the Practitioner or Organization a reference points to, as actor keys. */
+	private static Set<String> nationalIdsOf(DaoRegistry daos, String reference) {
+		Set<String> keys = new HashSet<>();
+		String type = reference.substring(0, reference.indexOf('/'));
+		try {
+			IBaseResource target = daos.getResourceDao(type)
+					.read(new org.hl7.fhir.r4.model.IdType(reference), new SystemRequestDetails());
+			java.util.List<Identifier> identifiers = target instanceof Practitioner practitioner ? practitioner.getIdentifier()
+					: target instanceof Organization organization ? organization.getIdentifier() : java.util.List.of();
+			identifiers.forEach(identifier -> ActorKeys.keyOf(identifier).ifPresent(keys::add));
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			// a reference to nothing names no one else
+		}
+		return keys;
+	}
+}

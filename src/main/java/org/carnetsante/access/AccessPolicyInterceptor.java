@@ -1,0 +1,118 @@
+package org.carnetsante.access;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import org.hl7.fhir.r4.model.Bundle;
+
+/**
+ * HAPI's consent interceptor, carrying Carnet's access policy ({@link AccessPolicyService}), with
+ * honest search totals. HAPI's interceptor cannot tell how many matches its consent service will
+ * withhold, so it refuses {@code _summary=count} and {@code _total=accurate} and strips every
+ * {@code Bundle.total}. Here the totals are the caller's own:
+ * <ul>
+ *   <li>asked for ({@code _summary=count}, {@code _total=accurate}): counted over the matches the
+ *       policy lets through ({@link VisibleTotals});
+ *   <li>not asked, and the first page holds every match: the matches shown on it;
+ *   <li>otherwise (later pages, histories, longer searches): left out, as FHIR allows.
+ * </ul>
+ */
+public class AccessPolicyInterceptor extends ConsentInterceptor {
+
+	private final AccessPolicyService policy;
+	private final VisibleTotals totals;
+
+	public AccessPolicyInterceptor(AccessPolicyService policy, VisibleTotals totals) {
+		super(policy);
+		this.policy = policy;
+		this.totals = totals;
+	}
+
+	/** As HAPI's, without refusing the total parameters, which this interceptor answers truthfully. */
+	@Override
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void interceptPreHandled(RequestDetails request) {
+		if (Constants.URL_TOKEN_METADATA.equals(request.getRequestPath())
+				|| request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
+			return; // the capability statement (also as the OpenAPI description's source) holds no data
+		}
+		ConsentOutcome outcome = policy.startOperation(request, IConsentContextServices.NULL_IMPL);
+		if (outcome.getStatus() == ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum.AUTHORIZED) {
+			authorizeRequest(request);
+		}
+	}
+
+	/** What HAPI loads while it writes is not shown yet: the response is checked on the way out. */
+	@Override
+	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+	public void interceptPreShow(RequestDetails request, IPreResourceShowDetails resources) {
+		if (!AccessPolicyService.WRITES.contains(request.getRestOperationType())) {
+			super.interceptPreShow(request, resources);
+		}
+	}
+
+	@Override
+	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+	public void interceptOutgoingResponse(RequestDetails request, ResponseDetails response) {
+		RestOperationTypeEnum operation = request.getRestOperationType();
+		boolean search = operation == RestOperationTypeEnum.SEARCH_TYPE && response.getResponseResource() instanceof Bundle;
+		Integer providersTotal = search && ((Bundle) response.getResponseResource()).hasTotal()
+				? ((Bundle) response.getResponseResource()).getTotal() : null;
+		super.interceptOutgoingResponse(request, response);
+		if (!(response.getResponseResource() instanceof Bundle bundle)) {
+			return;
+		}
+		if (search) {
+			if (VisibleTotals.isCountedByProvider(request)) {
+				if (providersTotal != null) {
+					bundle.setTotal(providersTotal);
+				}
+			} else if (VisibleTotals.isAsked(request)) {
+				bundle.setTotal(totals.count(request));
+			} else {
+				setTotalOfACompleteResult(bundle);
+			}
+		} else if (operation == RestOperationTypeEnum.BATCH || operation == RestOperationTypeEnum.TRANSACTION) {
+			restoreTotalsOfEntrySearches(request, bundle);
+		}
+	}
+
+	/**
+	 * The searches of a batch or transaction: a result whose one page holds every match gets its total
+	 * back; one that asked for a count, or spans pages, keeps none.
+	 */
+	private static void restoreTotalsOfEntrySearches(RequestDetails request, Bundle response) {
+		if (!(request.getResource() instanceof Bundle asked)) {
+			return;
+		}
+		for (int i = 0; i < response.getEntry().size() && i < asked.getEntry().size(); i++) {
+			Bundle.BundleEntryRequestComponent entryRequest = asked.getEntry().get(i).getRequest();
+			if (entryRequest.getMethod() == Bundle.HTTPVerb.GET && entryRequest.getUrl() != null
+					&& !entryRequest.getUrl().contains(Constants.PARAM_SUMMARY + "=count")
+					&& !entryRequest.getUrl().contains(Constants.PARAM_SEARCH_TOTAL_MODE + "=")
+					&& response.getEntry().get(i).getResource() instanceof Bundle result
+					&& result.getType() == Bundle.BundleType.SEARCHSET) {
+				setTotalOfACompleteResult(result);
+			}
+		}
+	}
+
+	/** A first page with no next page holds every match the caller may see: they are its total. */
+	private static void setTotalOfACompleteResult(Bundle page) {
+		if (page.getLink(Bundle.LINK_NEXT) != null || page.getLink(Bundle.LINK_PREV) != null
+				|| page.getLink("previous") != null) {
+			return;
+		}
+		page.setTotal((int) page.getEntry().stream()
+				.filter(entry -> entry.getSearch().getMode() != Bundle.SearchEntryMode.INCLUDE
+						&& entry.getSearch().getMode() != Bundle.SearchEntryMode.OUTCOME)
+				.count());
+	}
+}

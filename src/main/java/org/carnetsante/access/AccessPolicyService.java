@@ -1,0 +1,224 @@
+package org.carnetsante.access;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.carnetsante.smart.CallerFromToken;
+import org.carnetsante.smart.CarnetCaller;
+import org.hl7.fhir.instance.model.api.IBaseBundle;
+import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
+import org.hl7.fhir.instance.model.api.IBaseParameters;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * Step 3 of the request path: the access policy, applied through HAPI's consent service to every
+ * resource a request returns — read, search results and includes, history entries, {@code $everything},
+ * batch and transaction entries, later pages — and to what operations return outside storage. Each
+ * decision is journaled for the audit trail ({@link RequestAccess}).
+ *
+ * <p>This class adapts; {@link AccessPolicy} decides.
+ */
+public class AccessPolicyService implements IConsentService {
+
+	/**
+	 * Interactions that write. While they run, HAPI reads what it is writing (with the caller's request,
+	 * through the same pointcuts as a read); hiding it from HAPI would silently drop the write, so the
+	 * policy judges writes before storage ({@link WritePolicy}) and their responses on the way out.
+	 */
+	static final Set<RestOperationTypeEnum> WRITES = Set.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE,
+			RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE, RestOperationTypeEnum.TRANSACTION,
+			RestOperationTypeEnum.BATCH, RestOperationTypeEnum.META_ADD, RestOperationTypeEnum.META_DELETE);
+
+	private static final Set<RestOperationTypeEnum> VERSION_READS = Set.of(RestOperationTypeEnum.VREAD,
+			RestOperationTypeEnum.HISTORY_INSTANCE, RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM);
+
+	private final FhirContext fhirContext;
+	private final AccessPolicy policy;
+	private final ResourceFactsReader facts;
+	private final SpaceRulesStore spaces;
+	private final BinaryDocuments binaries;
+	private final SearchConfinement confinement;
+	private final DaoRegistry daos;
+	private final Set<String> refusedSectors;
+	private final Clock clock;
+
+	public AccessPolicyService(FhirContext fhirContext, AccessPolicy policy, ResourceFactsReader facts,
+			SpaceRulesStore spaces, BinaryDocuments binaries, SearchConfinement confinement, DaoRegistry daos,
+			Set<String> refusedSectors, Clock clock) {
+		this.fhirContext = fhirContext;
+		this.policy = policy;
+		this.facts = facts;
+		this.spaces = spaces;
+		this.binaries = binaries;
+		this.confinement = confinement;
+		this.daos = daos;
+		this.refusedSectors = Set.copyOf(refusedSectors);
+		this.clock = clock;
+	}
+
+	/** Identifies the actor and refuses at once what it may not ask at all. */
+	@Override
+	public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices context) {
+		CarnetCaller caller = CallerFromToken.of(request)
+				.orElseThrow(() -> new AuthenticationException("A bearer token is required"));
+		RequestAccess access = RequestAccess.start(request, caller, Actor.of(caller, refusedSectors));
+		Actor actor = access.actor();
+		if (actor.role() == Actor.Role.REFUSED) {
+			access.record(new RequestAccess.Access(request.getRestOperationType(), null, Set.of(),
+					AccessDecision.deny(actor.refusal())));
+			throw new ForbiddenOperationException(actor.refusal());
+		}
+		confinement.check(actor, actor.role().isPatientSide() && caller.patient() != null, request);
+		return ConsentOutcome.PROCEED;
+	}
+
+	@Override
+	public boolean shouldProcessCanSeeResource(RequestDetails request, IConsentContextServices context) {
+		return true;
+	}
+
+	@Override
+	public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+		if (WRITES.contains(request.getRestOperationType())) {
+			return ConsentOutcome.PROCEED; // HAPI's own reads while writing; the response is checked on the way out
+		}
+		return decideAndRecord(request, resource).allowed() ? ConsentOutcome.AUTHORIZED : ConsentOutcome.REJECT;
+	}
+
+	/**
+	 * What reaches the response without having been through storage (operation outputs, resources a
+	 * write returns): containers pass and their entries are checked one by one; a resource the caller
+	 * may not see is replaced by an OperationOutcome saying so, without its content.
+	 */
+	@Override
+	public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+		if (resource instanceof IBaseBundle || resource instanceof IBaseOperationOutcome || resource instanceof IBaseParameters) {
+			return ConsentOutcome.PROCEED;
+		}
+		AccessDecision decision = decideAndRecord(request, resource);
+		if (decision.allowed()) {
+			return ConsentOutcome.AUTHORIZED;
+		}
+		OperationOutcome withheld = new OperationOutcome();
+		withheld.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+				.setCode(OperationOutcome.IssueType.SUPPRESSED)
+				.setDiagnostics("A resource is withheld by the access policy");
+		return new ConsentOutcome(ConsentOperationStatusEnum.REJECT, withheld);
+	}
+
+	/** The policy's decision on a resource for the request's actor, journaled. Fails closed. */
+	public AccessDecision decideAndRecord(RequestDetails request, IBaseResource resource) {
+		RequestAccess access = RequestAccess.of(request);
+		if (access == null) {
+			return AccessDecision.deny("no caller");
+		}
+		Decided decided = decide(access, request, resource);
+		access.record(new RequestAccess.Access(
+				request.getRestOperationType(), decided.resourceId(), decided.patients(), decided.decision()));
+		return decided.decision();
+	}
+
+	/** The decision alone, not journaled: for counting what a search would show. */
+	public AccessDecision decide(RequestDetails request, IBaseResource resource) {
+		RequestAccess access = RequestAccess.of(request);
+		return access == null ? AccessDecision.deny("no caller") : decide(access, request, resource).decision();
+	}
+
+	/** Whether a professional or organization may write this resource into the spaces it belongs to. */
+	AccessDecision decideFeeding(RequestAccess access, ResourceFacts resource) {
+		var rules = access.spaces(resource.patients(), spaces);
+		for (String patient : resource.patients()) {
+			AccessDecision decision = policy.decideFeeding(access.actor(), rules.get(patient), resource, clock.instant());
+			if (!decision.allowed()) {
+				return decision;
+			}
+		}
+		return AccessDecision.allow("feeding the space");
+	}
+
+	/** The policy's decision on the resource's content for this request's actor. */
+	AccessDecision decideContent(RequestAccess access, ResourceFacts resource) {
+		return policy.decide(access.actor(), resource, access.spaces(resource.patients(), spaces), clock.instant());
+	}
+
+	ResourceFacts factsOf(IBaseResource resource) {
+		return facts.read(resource);
+	}
+
+	private record Decided(String resourceId, Set<String> patients, AccessDecision decision) {}
+
+	private Decided decide(RequestAccess access, RequestDetails request, IBaseResource resource) {
+		String resourceId = relativeId(resource);
+		if (resource instanceof Binary binary) {
+			return decideBinary(access, request, binary, resourceId);
+		}
+		ResourceFacts read = facts.read(resource);
+		AccessDecision decision = decideContent(access, read);
+		if (decision.allowed() && VERSION_READS.contains(request.getRestOperationType())) {
+			// An old version is shown only if the resource as it stands now may be seen: masking or
+			// hiding a document hides its history too.
+			IBaseResource current = currentVersionOf(resource);
+			if (current != null) {
+				AccessDecision now = decideContent(access, facts.read(current));
+				if (!now.allowed()) {
+					decision = now;
+				}
+			}
+		}
+		return new Decided(resourceId, read.patients(), decision);
+	}
+
+	private Decided decideBinary(RequestAccess access, RequestDetails request, Binary binary, String resourceId) {
+		List<IBaseResource> documents = binaries.documentsOf(binary, request);
+		if (documents.isEmpty()) {
+			return new Decided(resourceId, Set.of(), AccessDecision.deny("a Binary that belongs to no document is not shown"));
+		}
+		Set<String> patients = new HashSet<>();
+		AccessDecision decision = null;
+		for (IBaseResource document : documents) {
+			ResourceFacts read = facts.read(document);
+			patients.addAll(read.patients());
+			decision = decideContent(access, read);
+			if (!decision.allowed()) {
+				break;
+			}
+		}
+		return new Decided(resourceId, patients, decision);
+	}
+
+	private IBaseResource currentVersionOf(IBaseResource resource) {
+		var id = resource.getIdElement();
+		if (!id.hasIdPart() || !id.hasVersionIdPart()) {
+			return null;
+		}
+		try {
+			IBaseResource current = daos.getResourceDao(fhirContext.getResourceType(resource))
+					.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+			return id.getVersionIdPart().equals(current.getIdElement().getVersionIdPart()) ? null : current;
+		} catch (ResourceGoneException | ResourceNotFoundException e) {
+			return null; // deleted since: the version is judged on its own
+		}
+	}
+
+	private String relativeId(IBaseResource resource) {
+		var id = resource.getIdElement();
+		return id != null && id.hasIdPart() ? fhirContext.getResourceType(resource) + "/" + id.getIdPart() : null;
+	}
+}

@@ -1,0 +1,66 @@
+package org.carnetsante.access;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
+import java.util.HashSet;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * Reads the {@link ResourceFacts} of a resource: the patients it concerns (FHIR's Patient
+ * compartment, as HAPI's terser resolves it), a document's types and authors, its visibility labels.
+ */
+public class ResourceFactsReader {
+
+	private static final String PATIENT = "Patient";
+
+	private final FhirContext fhirContext;
+
+	public ResourceFactsReader(FhirContext fhirContext) {
+		this.fhirContext = fhirContext;
+	}
+
+	public ResourceFacts read(IBaseResource resource) {
+		String type = fhirContext.getResourceType(resource);
+		IIdType id = resource.getIdElement();
+		String relativeId = id != null && id.hasIdPart() ? type + "/" + id.getIdPart() : null;
+		Set<String> documentTypes = new HashSet<>();
+		Set<String> authors = new HashSet<>();
+		if (resource instanceof DocumentReference document) {
+			for (Coding coding : document.getType().getCoding()) {
+				if (coding.hasCode()) {
+					documentTypes.add(coding.getCode());
+				}
+			}
+			for (Reference author : document.getAuthor()) {
+				authors.addAll(ActorKeys.of(author));
+			}
+		}
+		return new ResourceFacts(type, relativeId, patientsOf(type, resource), documentTypes,
+				VisibilityLabels.of(resource), authors);
+	}
+
+	private Set<String> patientsOf(String type, IBaseResource resource) {
+		Set<String> patients = new HashSet<>();
+		if (PATIENT.equals(type)) {
+			if (resource.getIdElement() != null && resource.getIdElement().hasIdPart()) {
+				patients.add(resource.getIdElement().getIdPart());
+			}
+			return patients;
+		}
+		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(resource);
+		if (definition.getSearchParamsForCompartmentName(PATIENT).isEmpty()) {
+			return patients;
+		}
+		for (IIdType owner : fhirContext.newTerser().getCompartmentOwnersForResource(PATIENT, resource, (Set<String>) null)) {
+			if (owner.hasIdPart()) {
+				patients.add(owner.getIdPart());
+			}
+		}
+		return patients;
+	}
+}

@@ -1,0 +1,118 @@
+package org.carnetsante.access;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
+import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Searches by callers whose searches are not narrowed to one space beforehand (professionals,
+ * organizations) must name the patient, as MHD's ITI-67 already requires: their results are checked
+ * one by one, and a search over every space would fish through millions of resources to show a few.
+ * Parameters that filter through other resources' content ({@code _has}, chains other than to the
+ * patient's identifier) are refused, since they would reveal what the policy hides.
+ */
+public class SearchConfinement {
+
+	private static final String PATIENT = "Patient";
+	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent");
+
+	private final FhirContext fhirContext;
+	private final Set<String> directoryTypes;
+
+	public SearchConfinement(FhirContext fhirContext, Set<String> directoryTypes) {
+		this.fhirContext = fhirContext;
+		this.directoryTypes = Set.copyOf(directoryTypes);
+	}
+
+	/** Refuses (403 or 400) what the actor may not ask at all, before any query runs. */
+	public void check(Actor actor, boolean narrowedToItsSpace, RequestDetails request) {
+		RestOperationTypeEnum operation = request.getRestOperationType();
+		String type = request.getResourceName();
+		boolean careSide = actor.role().isCareSide();
+		if (careSide && type != null && PATIENTS_OWN.contains(type)) {
+			throw new ForbiddenOperationException(type + " resources are the patient's own: professionals and "
+					+ "organizations do not read them");
+		}
+		if (actor.role() == Actor.Role.DELEGATE && type != null && PATIENTS_OWN.contains(type)) {
+			throw new ForbiddenOperationException(type + " resources are the patient's and their legal "
+					+ "representatives': a delegation does not open them");
+		}
+		if (narrowedToItsSpace || operation == null) {
+			return;
+		}
+		switch (operation) {
+			case SEARCH_SYSTEM -> throw new ForbiddenOperationException(
+					"Searches across resource types are not available here: search one type in one patient's space");
+			case SEARCH_TYPE -> requireOneSpace(type, request);
+			case EXTENDED_OPERATION_TYPE -> {
+				if ("$everything".equals(request.getOperation())) {
+					throw new InvalidRequestException("$everything must name the patient: Patient/[id]/$everything");
+				}
+			}
+			default -> {
+				// reads, histories, pages and writes are checked resource by resource
+			}
+		}
+	}
+
+	private void requireOneSpace(String type, RequestDetails request) {
+		if (type == null || directoryTypes.contains(type)) {
+			return;
+		}
+		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
+		Set<String> spaceParameters = spaceParameters(definition);
+		boolean confined = request.getId() != null && request.getId().hasIdPart(); // Patient/[id]/[type]
+		for (Map.Entry<String, String[]> parameter : request.getParameters().entrySet()) {
+			String name = parameter.getKey();
+			if (name.startsWith("_has")) {
+				throw new InvalidRequestException("_has is not available here: it filters through resources the "
+						+ "access policy may hide");
+			}
+			String base = name.split("[:.]")[0];
+			if (name.contains(".") && !name.startsWith("_")) {
+				String chainedTo = name.substring(name.indexOf('.') + 1);
+				if (!spaceParameters.contains(base) || !"identifier".equals(chainedTo)) {
+					throw new InvalidRequestException("Chained parameter " + name + " is not available here: only the "
+							+ "patient's identifier may be chained (for example patient.identifier=system|value)");
+				}
+			}
+			boolean hasValue = parameter.getValue() != null && java.util.Arrays.stream(parameter.getValue())
+					.anyMatch(value -> value != null && !value.isBlank());
+			if (hasValue && (spaceParameters.contains(base) || "_id".equals(base)
+					|| (PATIENT.equals(type) && "identifier".equals(base)))) {
+				confined = true;
+			}
+		}
+		if (!confined) {
+			java.util.TreeSet<String> naming = new java.util.TreeSet<>(spaceParameters);
+			naming.add("_id");
+			if (PATIENT.equals(type)) {
+				naming.add("identifier");
+			}
+			throw new InvalidRequestException("A search of " + type + " must name the patient's space, with one of: "
+					+ String.join(", ", naming));
+		}
+	}
+
+	/** The parameters that place a resource of this type in a patient's space (its compartment ones). */
+	private static Set<String> spaceParameters(RuntimeResourceDefinition definition) {
+		Set<String> names = new HashSet<>();
+		for (RuntimeSearchParam parameter : definition.getSearchParamsForCompartmentName(PATIENT)) {
+			names.add(parameter.getName());
+		}
+		if (definition.getSearchParam("patient") != null) {
+			names.add("patient");
+		}
+		if (PATIENT.equals(definition.getName())) {
+			names.add("_id");
+		}
+		return names;
+	}
+}

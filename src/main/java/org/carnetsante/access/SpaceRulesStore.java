@@ -1,0 +1,98 @@
+package org.carnetsante.access;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.init.DatabasePopulatorUtils;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+/**
+ * The rules of patients' spaces, one row per resource that states them ({@code db/access/schema.sql}).
+ * Written inside the transaction that writes the resource (plain JDBC on the same data source joins
+ * HAPI's JPA transaction), so a space's rules never disagree with its Consents; read in one indexed
+ * query per request and space.
+ */
+public class SpaceRulesStore {
+
+	/** A row's content: whether its source closes the space, and the rules it states. */
+	record StoredRules(boolean closesSpace, List<AccessRule> rules) {}
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	private final JdbcTemplate jdbc;
+	private final NamedParameterJdbcTemplate named;
+
+	public SpaceRulesStore(DataSource dataSource) {
+		DatabasePopulatorUtils.execute(
+				new ResourceDatabasePopulator(new ClassPathResource("db/access/schema.sql")), dataSource);
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.named = new NamedParameterJdbcTemplate(jdbc);
+	}
+
+	/** Replaces what a source resource states (nothing, when it states no rule and does not close). */
+	public void replace(SpaceRuleSources.Derived derived) {
+		remove(derived.source());
+		if (derived.closesSpace() || !derived.rules().isEmpty()) {
+			jdbc.update("INSERT INTO carnet_space_rule (source, patient_id, rules) VALUES (?, ?, ?)",
+					derived.source(), derived.patient(), write(new StoredRules(derived.closesSpace(), derived.rules())));
+		}
+	}
+
+	public void remove(String source) {
+		jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", source);
+	}
+
+	public boolean isEmpty() {
+		return jdbc.queryForList("SELECT 1 FROM carnet_space_rule", Integer.class).isEmpty();
+	}
+
+	/** The rules of each of these spaces (spaces with none get {@link SpaceRules#NONE}). */
+	public Map<String, SpaceRules> rulesOf(Collection<String> patients) {
+		Map<String, SpaceRules> spaces = new HashMap<>();
+		if (patients.isEmpty()) {
+			return spaces;
+		}
+		Map<String, List<StoredRules>> rows = new HashMap<>();
+		named.query("SELECT patient_id, rules FROM carnet_space_rule WHERE patient_id IN (:patients)",
+				new MapSqlParameterSource("patients", patients),
+				row -> {
+					rows.computeIfAbsent(row.getString(1), patient -> new ArrayList<>()).add(read(row.getString(2)));
+				});
+		for (String patient : patients) {
+			List<StoredRules> stored = rows.getOrDefault(patient, List.of());
+			List<AccessRule> rules = new ArrayList<>();
+			boolean closed = false;
+			for (StoredRules row : stored) {
+				closed |= row.closesSpace();
+				rules.addAll(row.rules());
+			}
+			spaces.put(patient, stored.isEmpty() ? SpaceRules.NONE : new SpaceRules(closed, rules));
+		}
+		return spaces;
+	}
+
+	private static String write(StoredRules rules) {
+		try {
+			return JSON.writeValueAsString(rules);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Cannot encode space rules", e);
+		}
+	}
+
+	private static StoredRules read(String json) {
+		try {
+			return JSON.readValue(json, StoredRules.class);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Cannot decode space rules " + json, e);
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package org.carnetsante.audit;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.carnetsante.access.AccessDecision;
+import org.carnetsante.access.EmergencyMode;
+import org.carnetsante.access.RequestAccess;
+import org.carnetsante.smart.CallerFromToken;
+import org.carnetsante.smart.CarnetCaller;
+import org.hl7.fhir.r4.model.AuditEvent;
+
+/**
+ * Step 5 of the request path: when a FHIR request ends, its access decisions (journaled by the access
+ * policy, {@link RequestAccess}) become AuditEvents, one per interaction, space and verdict: what was
+ * shown, what was refused and why, and requests refused before any resource was seen. Runs after the
+ * policy and the compartment rules (higher order), so it sees their last decisions; an emergency
+ * access is written before the response leaves, the rest asynchronously ({@link AuditTrail}).
+ */
+@Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR + 100)
+public class AccessAuditor {
+
+	private static final String AUDITED = AccessAuditor.class.getName() + ".audited";
+
+	private final AuditEventFactory events;
+	private final AuditTrail trail;
+
+	public AccessAuditor(AuditEventFactory events, AuditTrail trail) {
+		this.events = events;
+		this.trail = trail;
+	}
+
+	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+	public void succeeded(RequestDetails request, ResponseDetails response) {
+		audit(request, null);
+	}
+
+	@Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
+	public boolean failed(RequestDetails request, BaseServerResponseException failure) {
+		audit(request, failure);
+		return true;
+	}
+
+	private void audit(RequestDetails request, BaseServerResponseException failure) {
+		if (request.isSubRequest() || Constants.URL_TOKEN_METADATA.equals(request.getRequestPath())
+				|| request.getUserData().putIfAbsent(AUDITED, Boolean.TRUE) != null) {
+			return;
+		}
+		RequestAccess access = RequestAccess.of(request);
+		CarnetCaller caller = access != null ? access.caller() : CallerFromToken.of(request).orElse(null);
+		if (caller == null) {
+			return; // refused before authentication, by the resource server
+		}
+		List<AuditedAccess> accesses = group(access == null ? List.of() : access.journal(), namedPatient(request));
+		if (accesses.isEmpty()) {
+			accesses = List.of(new AuditedAccess(request.getRestOperationType(), namedPatient(request), failure == null,
+					Set.of(), failure == null ? Set.of() : Set.of(failure.getMessage()), EmergencyMode.NONE));
+		}
+		for (AuditedAccess audited : accesses) {
+			AuditEvent event = events.build(request, caller, audited, outcomeOf(audited, failure), descriptionOf(audited, failure));
+			if (audited.allowed() && audited.mode().isEmergency() && failure == null) {
+				trail.recordNow(event); // before the data leaves
+			} else {
+				trail.recordAuditEvent(event);
+			}
+		}
+	}
+
+	/**
+	 * One entry per interaction, space and verdict; a resource in two spaces appears in both. A decision
+	 * on no resource in particular (a refused caller) is recorded in the space the request named.
+	 */
+	private static List<AuditedAccess> group(List<RequestAccess.Access> journal, String namedPatient) {
+		record Key(RestOperationTypeEnum operation, String patient, boolean allowed) {}
+		Map<Key, Set<String>> resources = new LinkedHashMap<>();
+		Map<Key, Set<String>> reasons = new LinkedHashMap<>();
+		Map<Key, EmergencyMode> modes = new LinkedHashMap<>();
+		for (RequestAccess.Access access : journal) {
+			AccessDecision decision = access.decision();
+			List<String> patients = !access.patients().isEmpty() ? new ArrayList<>(access.patients())
+					: java.util.Collections.singletonList(access.resourceId() == null ? namedPatient : null);
+			for (String patient : patients) {
+				Key key = new Key(access.operation(), patient, decision.allowed());
+				Set<String> ids = resources.computeIfAbsent(key, k -> new LinkedHashSet<>());
+				if (access.resourceId() != null) {
+					ids.add(access.resourceId());
+				}
+				if (!decision.allowed()) {
+					reasons.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(decision.reason());
+				}
+				if (decision.mode().isEmergency()) {
+					modes.put(key, decision.mode());
+				}
+			}
+		}
+		List<AuditedAccess> grouped = new ArrayList<>();
+		resources.forEach((key, ids) -> grouped.add(new AuditedAccess(key.operation(), key.patient(), key.allowed(), ids,
+				reasons.getOrDefault(key, Set.of()), modes.getOrDefault(key, EmergencyMode.NONE))));
+		return grouped;
+	}
+
+	private static AuditEvent.AuditEventOutcome outcomeOf(AuditedAccess access, BaseServerResponseException failure) {
+		if (!access.allowed() || (failure != null && failure.getStatusCode() < 500)) {
+			return AuditEvent.AuditEventOutcome._4;
+		}
+		return failure == null ? AuditEvent.AuditEventOutcome._0 : AuditEvent.AuditEventOutcome._8;
+	}
+
+	private static String descriptionOf(AuditedAccess access, BaseServerResponseException failure) {
+		if (!access.reasons().isEmpty()) {
+			return String.join("; ", access.reasons());
+		}
+		return failure == null ? null : failure.getMessage();
+	}
+
+	/**
+	 * The space a request names when no resource was decided on (an empty search, a refusal before any
+	 * query): a Patient by id, or the {@code patient}/{@code subject} parameter.
+	 */
+	private static String namedPatient(RequestDetails request) {
+		if ("Patient".equals(request.getResourceName()) && request.getId() != null && request.getId().hasIdPart()) {
+			return request.getId().getIdPart();
+		}
+		for (String parameter : List.of("patient", "subject", "_id")) {
+			String[] values = request.getParameters().get(parameter);
+			if (values != null && values.length == 1 && !values[0].contains(",")) {
+				String value = values[0];
+				if ("_id".equals(parameter) && !"Patient".equals(request.getResourceName())) {
+					continue;
+				}
+				if (value.startsWith("Patient/")) {
+					return value.substring("Patient/".length());
+				}
+				if ("patient".equals(parameter) || "_id".equals(parameter)) {
+					return value.contains("/") ? null : value;
+				}
+			}
+		}
+		return null;
+	}
+}

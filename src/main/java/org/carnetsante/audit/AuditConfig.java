@@ -1,0 +1,62 @@
+package org.carnetsante.audit;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.carnetsante.access.AccessConfig;
+import org.carnetsante.access.AccessProperties;
+import org.carnetsante.access.ProfessionMatrix;
+import org.carnetsante.fhir.FhirProperties;
+import org.carnetsante.fhir.FhirServerCustomizer;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The access log (step 5 of the request path): AuditEvents recorded from the policy's decisions, kept
+ * in their own table, and served as {@code /fhir/AuditEvent} and {@code Patient/[id]/$access-log}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class AuditConfig {
+
+	@Bean
+	public AuditEventStore auditEventStore(DataSource dataSource) {
+		return new AuditEventStore(dataSource);
+	}
+
+	@Bean
+	public AuditTrail auditTrail(FhirContext fhirContext, AuditEventStore store, DataSource dataSource,
+			AuditProperties audit, MeterRegistry meters) {
+		return new AuditTrail(fhirContext, store, dataSource, audit, meters);
+	}
+
+	@Bean
+	public AuditEventFactory auditEventFactory(AuditProperties audit, Clock clock) {
+		return new AuditEventFactory(audit.source(), clock);
+	}
+
+	@Bean
+	public FhirServerCustomizer accessLogOnTheFhirServer(FhirContext fhirContext, AuditEventStore store, AuditTrail trail,
+			AuditEventFactory events, ProfessionMatrix matrix, AuditProperties audit, AccessProperties access,
+			FhirProperties fhir) {
+		if (!audit.enabled()) {
+			AccessConfig.requireBenchmarkPeer(access, "carnet.audit.enabled=false");
+			LoggerFactory.getLogger(AuditConfig.class).warn("THE ACCESS LOG IS OFF (carnet.audit.enabled=false): accesses"
+					+ " are not recorded. This server is a benchmark peer and must never hold real data.");
+		}
+		return server -> {
+			// AuditEvents are served from the access log, not from HAPI's resource tables.
+			server.getResourceProviders().stream()
+					.filter(provider -> "AuditEvent".equals(fhirContext.getResourceType(provider.getResourceType())))
+					.toList()
+					.forEach(server::unregisterProvider);
+			server.registerProvider(new AuditEventProvider(fhirContext, store));
+			server.registerProvider(new AccessLogOperation(fhirContext, store, matrix, fhir.defaultPageSize(), fhir.maxPageSize()));
+			server.setPagingProvider(new AuditLogPaging(server.getPagingProvider(), fhirContext, store));
+			if (audit.enabled()) {
+				server.registerInterceptor(new AccessAuditor(events, trail));
+			}
+		};
+	}
+}

@@ -1,0 +1,64 @@
+package org.carnetsante.audit;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.IPagingProvider;
+
+/**
+ * The FHIR server's paging, plus pages of the access log: its page ids carry their query
+ * ({@link AuditLogQuery}); every other search is paged by the provider it wraps (HAPI's database-backed
+ * paging).
+ */
+class AuditLogPaging implements IPagingProvider {
+
+	private final IPagingProvider searches;
+	private final FhirContext fhirContext;
+	private final AuditEventStore store;
+
+	AuditLogPaging(IPagingProvider searches, FhirContext fhirContext, AuditEventStore store) {
+		this.searches = searches;
+		this.fhirContext = fhirContext;
+		this.store = store;
+	}
+
+	@Override
+	public int getDefaultPageSize() {
+		return searches.getDefaultPageSize();
+	}
+
+	@Override
+	public int getMaximumPageSize() {
+		return searches.getMaximumPageSize();
+	}
+
+	@Override
+	public boolean canStoreSearchResults() {
+		return searches.canStoreSearchResults();
+	}
+
+	@Override
+	public IBundleProvider retrieveResultList(RequestDetails request, String searchId) {
+		if (AuditLogQuery.isPageId(searchId)) {
+			try {
+				return new AuditLogBundle(fhirContext, store, AuditLogQuery.ofPageId(searchId));
+			} catch (IllegalArgumentException e) {
+				return null; // HAPI answers that the search is unknown
+			}
+		}
+		return searches.retrieveResultList(request, searchId);
+	}
+
+	@Override
+	public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
+		return searches.retrieveResultList(request, searchId, pageId);
+	}
+
+	@Override
+	public String storeResultList(RequestDetails request, IBundleProvider results) {
+		if (results instanceof AuditLogBundle log) {
+			return log.query().pageId();
+		}
+		return searches.storeResultList(request, results);
+	}
+}

@@ -1,0 +1,184 @@
+package org.carnetsante.audit;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
+import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Writes AuditEvents to {@link AuditEventStore} without making requests wait: events go into a bounded
+ * queue that one writer thread drains in batches, one transaction per batch. Nothing is dropped: a full
+ * queue makes requests wait (then fail) rather than go unaudited, a failed batch is retried, and a
+ * clean shutdown writes whatever is queued once the web server has stopped taking requests. An
+ * emergency access is written at once, on the request's thread, before any data is returned
+ * ({@link #recordNow}).
+ *
+ * <p>It is the sink HAPI's BALP support defines ({@link IBalpAuditEventSink}).
+ */
+public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
+
+	private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
+	/** Pause after a failed batch, before writing it again. */
+	private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+
+	private final FhirContext fhirContext;
+	private final AuditEventStore store;
+	private final AuditProperties properties;
+	private final BlockingQueue<AuditEvent> queue;
+	private final TransactionTemplate transactions;
+	private final Counter written;
+	private volatile boolean running;
+	private volatile boolean stopping;
+	private Thread writer;
+
+	public AuditTrail(FhirContext fhirContext, AuditEventStore store, DataSource dataSource, AuditProperties properties,
+			MeterRegistry meters) {
+		this.fhirContext = fhirContext;
+		this.store = store;
+		this.properties = properties;
+		this.queue = new LinkedBlockingQueue<>(properties.queueCapacity());
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		// Never inside the transaction of the request that is being audited.
+		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		this.written = Counter.builder("carnet.audit.events.written").description("AuditEvents written").register(meters);
+		meters.gauge("carnet.audit.queue.size", queue, BlockingQueue::size);
+	}
+
+	/** Queues an AuditEvent; waits for room in a full queue, then fails the request (503). */
+	@Override
+	public void recordAuditEvent(AuditEvent event) {
+		if (!running) {
+			recordNow(event);
+			return;
+		}
+		try {
+			if (!queue.offer(event, properties.enqueueTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new AuditUnavailableException("The access log cannot keep up: the request is refused rather than left unaudited");
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new AuditUnavailableException("Interrupted while recording the access");
+		}
+	}
+
+	/** Writes an AuditEvent at once, in its own transaction; fails the request if it cannot. */
+	public void recordNow(AuditEvent event) {
+		List<AuditEventStore.Row> rows = List.of(AuditRows.of(fhirContext, event));
+		try {
+			transactions.executeWithoutResult(status -> store.insert(rows));
+			written.increment();
+		} catch (RuntimeException e) {
+			LOG.error("Could not record an access: {}", rows.get(0).json(), e);
+			throw new AuditUnavailableException("The access could not be recorded: it is refused");
+		}
+	}
+
+	/** Writes everything queued so far (tests and shutdown). */
+	public void flush() {
+		List<AuditEvent> batch = new ArrayList<>();
+		while (queue.drainTo(batch, properties.batchSize()) > 0) {
+			writeWithRetries(batch);
+			batch.clear();
+		}
+	}
+
+	private void drainForever() {
+		List<AuditEvent> batch = new ArrayList<>(properties.batchSize());
+		while (!stopping || !queue.isEmpty()) {
+			try {
+				AuditEvent first = queue.poll(properties.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				queue.drainTo(batch, properties.batchSize() - 1);
+				writeWithRetries(batch);
+				batch.clear();
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private void writeWithRetries(List<AuditEvent> batch) {
+		List<AuditEventStore.Row> rows = batch.stream().map(event -> AuditRows.of(fhirContext, event)).toList();
+		while (true) {
+			try {
+				transactions.executeWithoutResult(status -> store.insert(rows));
+				written.increment(rows.size());
+				return;
+			} catch (RuntimeException e) {
+				if (stopping && Thread.currentThread().isInterrupted()) {
+					// Last resort when the database is gone at shutdown: the log keeps them.
+					rows.forEach(row -> LOG.error("Unwritten AuditEvent: {}", row.json()));
+					return;
+				}
+				LOG.warn("Writing {} AuditEvents failed; retrying in {}", rows.size(), RETRY_PAUSE, e);
+				try {
+					Thread.sleep(RETRY_PAUSE.toMillis());
+				} catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
+	}
+
+	@Override
+	public void start() {
+		stopping = false;
+		writer = new Thread(this::drainForever, "carnet-audit-writer");
+		writer.start();
+		running = true;
+	}
+
+	/** Stops after the web server (lower phase): the queue then holds every event there will be. */
+	@Override
+	public void stop() {
+		running = false;
+		stopping = true;
+		try {
+			writer.join(Duration.ofSeconds(30).toMillis());
+			if (writer.isAlive()) {
+				writer.interrupt();
+				writer.join(Duration.ofSeconds(5).toMillis());
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		flush();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return running;
+	}
+
+	@Override
+	public int getPhase() {
+		return 0;
+	}
+
+	/** The access log could not take an event: the request fails rather than go unaudited. */
+	public static class AuditUnavailableException extends UnclassifiedServerFailureException {
+
+		public AuditUnavailableException(String message) {
+			super(503, message);
+		}
+	}
+}
