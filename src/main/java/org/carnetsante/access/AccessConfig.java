@@ -88,7 +88,10 @@ public class AccessConfig {
 			return server -> {};
 		}
 		jpaInterceptors.registerInterceptor(new WritePolicy(fhirContext, policy));
-		return server -> server.registerInterceptor(new AccessPolicyInterceptor(policy, totals));
+		return server -> {
+			server.registerInterceptor(new AccessPolicyInterceptor(policy, totals));
+			server.registerInterceptor(new UniformNotFound());
+		};
 	}
 
 	/** Switching a protection off is for benchmarks only, and must be said twice. */

@@ -85,7 +85,27 @@ public class AccessPolicyService implements IConsentService {
 			throw new ForbiddenOperationException(actor.refusal());
 		}
 		confinement.check(actor, actor.role().isPatientSide() && caller.patient() != null, request);
+		journalTheNamedSpace(access, request);
 		return ConsentOutcome.PROCEED;
+	}
+
+	/**
+	 * A search or operation that names a space is an access to it even when it returns nothing (an
+	 * empty search, a count): the decision on the space as a whole goes to the journal, with the
+	 * emergency it was made under.
+	 */
+	private void journalTheNamedSpace(RequestAccess access, RequestDetails request) {
+		RestOperationTypeEnum operation = request.getRestOperationType();
+		if (operation != RestOperationTypeEnum.SEARCH_TYPE && operation != RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
+				&& operation != RestOperationTypeEnum.EXTENDED_OPERATION_TYPE) {
+			return;
+		}
+		String patient = RequestedSpace.namedPatient(request);
+		if (patient != null) {
+			AccessDecision decision = policy.decideSpace(access.actor(), patient,
+					access.spaces(Set.of(patient), spaces).get(patient), clock.instant());
+			access.record(new RequestAccess.Access(operation, null, Set.of(patient), decision));
+		}
 	}
 
 	@Override

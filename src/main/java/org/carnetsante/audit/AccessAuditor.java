@@ -18,6 +18,7 @@ import java.util.Set;
 import org.carnetsante.access.AccessDecision;
 import org.carnetsante.access.EmergencyMode;
 import org.carnetsante.access.RequestAccess;
+import org.carnetsante.access.RequestedSpace;
 import org.carnetsante.smart.CallerFromToken;
 import org.carnetsante.smart.CarnetCaller;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -63,9 +64,9 @@ public class AccessAuditor {
 		if (caller == null) {
 			return; // refused before authentication, by the resource server
 		}
-		List<AuditedAccess> accesses = group(access == null ? List.of() : access.journal(), namedPatient(request));
+		List<AuditedAccess> accesses = group(access == null ? List.of() : access.journal(), RequestedSpace.namedPatient(request));
 		if (accesses.isEmpty()) {
-			accesses = List.of(new AuditedAccess(request.getRestOperationType(), namedPatient(request), failure == null,
+			accesses = List.of(new AuditedAccess(request.getRestOperationType(), RequestedSpace.namedPatient(request), failure == null,
 					Set.of(), failure == null ? Set.of() : Set.of(failure.getMessage()), EmergencyMode.NONE));
 		}
 		for (AuditedAccess audited : accesses) {
@@ -123,31 +124,5 @@ public class AccessAuditor {
 			return String.join("; ", access.reasons());
 		}
 		return failure == null ? null : failure.getMessage();
-	}
-
-	/**
-	 * The space a request names when no resource was decided on (an empty search, a refusal before any
-	 * query): a Patient by id, or the {@code patient}/{@code subject} parameter.
-	 */
-	private static String namedPatient(RequestDetails request) {
-		if ("Patient".equals(request.getResourceName()) && request.getId() != null && request.getId().hasIdPart()) {
-			return request.getId().getIdPart();
-		}
-		for (String parameter : List.of("patient", "subject", "_id")) {
-			String[] values = request.getParameters().get(parameter);
-			if (values != null && values.length == 1 && !values[0].contains(",")) {
-				String value = values[0];
-				if ("_id".equals(parameter) && !"Patient".equals(request.getResourceName())) {
-					continue;
-				}
-				if (value.startsWith("Patient/")) {
-					return value.substring("Patient/".length());
-				}
-				if ("patient".equals(parameter) || "_id".equals(parameter)) {
-					return value.contains("/") ? null : value;
-				}
-			}
-		}
-		return null;
 	}
 }

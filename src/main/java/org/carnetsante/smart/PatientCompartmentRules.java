@@ -3,6 +3,7 @@ package org.carnetsante.smart;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationFlagsEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
@@ -27,6 +28,10 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 
 	public PatientCompartmentRules() {
 		super(PolicyEnum.DENY);
+		// Judge reads by what they return rather than refuse up front what the request alone cannot
+		// place in a compartment (a resource's history): every returned resource is checked, here and
+		// by the access policy.
+		setFlags(AuthorizationFlagsEnum.DO_NOT_PROACTIVELY_BLOCK_COMPARTMENT_READ_ACCESS);
 	}
 
 	@Override
@@ -47,6 +52,8 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				// see their DocumentReference.
 				.allow("documents' bytes, through their document").read().resourcesOfType("Binary").withAnyId().andThen()
 				.allow("the space's access log").operation().named("$access-log").onInstance(patient).andAllowAllResponses().andThen()
+				// Narrowed to the compartment beforehand; every resource it returns is judged by the access policy.
+				.allow("the whole space").operation().named("$everything").onInstance(patient).andAllowAllResponses().andThen()
 				.denyAll("outside the patient's compartment")
 				.build();
 	}

@@ -40,8 +40,18 @@ public final class SmartLaunch {
 
 	/** The whole launch for a public app; the token response. */
 	public JsonNode tokens(String app, List<String> scopes, String username, String password, String chosenPatient) {
+		return tokens(app, scopes, username, password, chosenPatient, Map.of());
+	}
+
+	/**
+	 * The whole launch, with extra authorization request parameters (a professional's
+	 * {@code purpose_of_use} for emergency access).
+	 */
+	public JsonNode tokens(String app, List<String> scopes, String username, String password, String chosenPatient,
+			Map<String, String> extraParameters) {
 		Pkce pkce = Pkce.s256();
-		String callback = authorize(new TestBrowser(), app, scopes, username, password, chosenPatient, Set.of(), pkce);
+		String callback = authorize(new TestBrowser(), app, scopes, username, password, chosenPatient, Set.of(), pkce,
+				extraParameters);
 		HttpResponse<String> response = tokenRequest(app, null, code(callback), pkce.verifier());
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		try {
@@ -54,7 +64,14 @@ public final class SmartLaunch {
 	/** Runs the browser side; returns the redirect back to the app (carrying the code). */
 	public String authorize(TestBrowser browser, String app, List<String> scopes, String username, String password,
 			String chosenPatient, Set<String> untick, Pkce pkce) {
-		String authorizeUrl = authorizeUrl(app, scopes, REDIRECT, pkce.challenge(), "S256");
+		return authorize(browser, app, scopes, username, password, chosenPatient, untick, pkce, Map.of());
+	}
+
+	public String authorize(TestBrowser browser, String app, List<String> scopes, String username, String password,
+			String chosenPatient, Set<String> untick, Pkce pkce, Map<String, String> extraParameters) {
+		StringBuilder extra = new StringBuilder();
+		extraParameters.forEach((name, value) -> extra.append('&').append(enc(name)).append('=').append(enc(value)));
+		String authorizeUrl = authorizeUrl(app, scopes, REDIRECT, pkce.challenge(), "S256") + extra;
 		String next = login(browser, authorizeUrl, username, password);
 		HttpResponse<String> page = browser.get(next);
 		if (page.statusCode() == 302 && TestBrowser.location(page).contains("/smart/choose-patient")) {
