@@ -71,12 +71,15 @@ public class AccessLogOperation {
 		if (pageSize < 1 || from < 0) {
 			throw new InvalidRequestException("_count must be positive and _offset not negative");
 		}
-		AuditEventStore.Query query = new AuditEventStore.Query(patient.getIdPart(), instant(start), instant(end), from, pageSize);
+		// Without an end, the log is read as it stands now, so that later pages do not shift as new
+		// accesses (this very one among them) are recorded.
+		Instant until = end == null ? Instant.now() : instant(end);
+		AuditEventStore.Query query = new AuditEventStore.Query(patient.getIdPart(), instant(start), until, from, pageSize);
 		int total = store.count(query);
 		Parameters log = new Parameters();
 		log.addParameter().setName("total").setValue(new IntegerType(total));
 		if (from + pageSize < total) {
-			log.addParameter().setName("next").setValue(new UriType(nextPage(request, patient, start, end, pageSize, from)));
+			log.addParameter().setName("next").setValue(new UriType(nextPage(request, patient, query)));
 		}
 		for (String json : store.search(query)) {
 			log.addParameter(entryOf(fhirContext.newJsonParser().parseResource(AuditEvent.class, json)));
@@ -140,15 +143,15 @@ public class AccessLogOperation {
 		return entry;
 	}
 
-	private static String nextPage(RequestDetails request, IdType patient, DateTimeType start, DateTimeType end,
-			int pageSize, int from) {
+	/** The next page's URL, carrying the instants this page was computed with, to the millisecond. */
+	private static String nextPage(RequestDetails request, IdType patient, AuditEventStore.Query query) {
 		StringBuilder next = new StringBuilder(request.getFhirServerBase()).append("/Patient/").append(patient.getIdPart())
-				.append("/$access-log?_count=").append(pageSize).append("&_offset=").append(from + pageSize);
-		if (start != null) {
-			next.append("&start=").append(java.net.URLEncoder.encode(start.getValueAsString(), java.nio.charset.StandardCharsets.UTF_8));
+				.append("/$access-log?_count=").append(query.count()).append("&_offset=").append(query.offset() + query.count());
+		if (query.from() != null) {
+			next.append("&start=").append(java.net.URLEncoder.encode(query.from().toString(), java.nio.charset.StandardCharsets.UTF_8));
 		}
-		if (end != null) {
-			next.append("&end=").append(java.net.URLEncoder.encode(end.getValueAsString(), java.nio.charset.StandardCharsets.UTF_8));
+		if (query.to() != null) {
+			next.append("&end=").append(java.net.URLEncoder.encode(query.to().toString(), java.nio.charset.StandardCharsets.UTF_8));
 		}
 		return next.toString();
 	}

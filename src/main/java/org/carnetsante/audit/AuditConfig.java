@@ -52,6 +52,7 @@ public class AuditConfig {
 					.toList()
 					.forEach(server::unregisterProvider);
 			server.registerProvider(new AuditEventProvider(fhirContext, store));
+			server.registerInterceptor(new AuditEventsAreImmutable());
 			server.registerProvider(new AccessLogOperation(fhirContext, store, matrix, fhir.defaultPageSize(), fhir.maxPageSize()));
 			server.setPagingProvider(new AuditLogPaging(server.getPagingProvider(), fhirContext, store));
 			if (audit.enabled()) {

@@ -56,7 +56,8 @@ public class AuditEventProvider implements IResourceProvider {
 			@OptionalParam(name = AuditEvent.SP_PATIENT) ReferenceParam patient,
 			@OptionalParam(name = AuditEvent.SP_DATE) DateRangeParam date) {
 		Instant from = date == null || date.getLowerBoundAsInstant() == null ? null : date.getLowerBoundAsInstant().toInstant();
-		Instant to = date == null || date.getUpperBoundAsInstant() == null ? null : date.getUpperBoundAsInstant().toInstant();
+		// Without an upper bound, the log as it stands now: later pages do not shift as accesses are recorded.
+		Instant to = date == null || date.getUpperBoundAsInstant() == null ? Instant.now() : date.getUpperBoundAsInstant().toInstant();
 		String patientId = patient == null ? null : patient.getIdPart();
 		RequestAccess access = RequestAccess.of(request);
 		if (patientId != null && access != null && patientId.equals(access.actor().patient())) {

@@ -1,0 +1,209 @@
+package org.carnetsante.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.carnetsante.smart.UserAccounts;
+import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.TestSpace;
+import org.carnetsante.support.TestSpace.Item;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The access log: AuditEvents nobody can change, the patient's own entries newest first (as FHIR
+ * AuditEvents and as {@code $access-log}), and nothing lost when the server stops cleanly.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AccessLogTest extends CarnetServerTest {
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	@Autowired
+	UserAccounts accounts;
+
+	@Autowired
+	AuditEventStore store;
+
+	@Autowired
+	DataSource dataSource;
+
+	private TestSpace space;
+	private String patient;
+	private Instant start;
+
+	@BeforeAll
+	void aSpaceSomeoneLookedAt() {
+		space = new TestSpace(baseUrl(), clients, accounts, fhirClient()).build();
+		patient = space.id(Item.PATIENT);
+		start = Instant.now();
+		assertThat(get(space.professionalToken(space.gp), "/" + space.id(Item.CONSULTATION)).statusCode()).isEqualTo(200);
+		assertThat(get(space.emergencyToken(space.emergencyDoctor, "BTG"), "/" + space.id(Item.BIOLOGY)).statusCode())
+				.isEqualTo(200);
+		assertThat(get(space.professionalToken(space.blockedGp), "/" + space.id(Item.PRESCRIPTION)).statusCode())
+				.isEqualTo(404);
+		awaitAudited(3);
+	}
+
+	@Test
+	void nobodyCreatesChangesOrDeletesAnAuditEvent() {
+		String id = ownLog().get("entry").get(0).get("resource").get("id").asText();
+		String event = get(space.patientToken(), "/AuditEvent/" + id).body();
+		long before = jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event", Long.class);
+		String forged = FHIR.newJsonParser().encodeResourceToString(Fixtures.auditEvent("forged"));
+		String transaction = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":" + forged
+				+ ",\"request\":{\"method\":\"POST\",\"url\":\"AuditEvent\"}}]}";
+
+		String patientToken = space.patientToken();
+		assertThat(send(as(patientToken, "/AuditEvent/" + id).header("Content-Type", "application/fhir+json")
+				.PUT(HttpRequest.BodyPublishers.ofString(event)).build()).statusCode()).isEqualTo(405);
+		assertThat(send(as(patientToken, "/AuditEvent/" + id).DELETE().build()).statusCode()).isEqualTo(405);
+		assertThat(send(as(patientToken, "/AuditEvent").header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(forged)).build()).statusCode()).isEqualTo(405);
+		assertThat(send(request("/AuditEvent/" + id).DELETE().build()).statusCode()).as("a hospital system")
+				.isIn(403, 405);
+		assertThat(send(request("").header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(transaction)).build()).statusCode()).as("inside a transaction")
+				.isEqualTo(403);
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE event LIKE '%forged%'", Long.class))
+				.isZero();
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event", Long.class)).isGreaterThanOrEqualTo(before);
+	}
+
+	@Test
+	void thePatientReadsHerOwnLogNewestFirstAndNoOneElses() {
+		JsonNode log = ownLog();
+
+		List<Instant> recorded = new ArrayList<>();
+		log.get("entry").forEach(entry -> recorded.add(Instant.parse(entry.get("resource").get("recorded").asText())));
+		assertThat(recorded).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+		assertThat(log.get("total").asInt()).isEqualTo(recorded.size());
+		assertThat(log.toString()).contains(space.gp.idNat()).contains("bris_de_glace").contains(space.blockedGp.idNat())
+				.contains(space.id(Item.CONSULTATION));
+		assertThat(get(space.patientToken(), "/AuditEvent?patient=" + space.id(Item.MINOR)).statusCode())
+				.as("another space's log").isEqualTo(403);
+		assertThat(get(space.professionalToken(space.gp), "/AuditEvent?patient=" + patient).statusCode())
+				.as("professionals do not read access logs").isEqualTo(403);
+		assertThat(get(space.delegateToken(), "/AuditEvent?patient=" + patient).statusCode())
+				.as("nor do delegates").isEqualTo(403);
+	}
+
+	@Test
+	void theAccessLogOperationTellsWhoWhenWhatAndHowPageByPage() {
+		JsonNode first = json(get(space.patientToken(), "/" + patient + "/$access-log?_count=2&start="
+				+ URLEncoder.encode(start.toString(), StandardCharsets.UTF_8)));
+		List<JsonNode> accesses = parts(first, "access");
+		String next = value(first, "next", "valueUri");
+
+		assertThat(value(first, "total", "valueInteger")).isNotNull();
+		assertThat(accesses).hasSize(2);
+		assertThat(next).contains("_offset=2");
+		List<JsonNode> all = new ArrayList<>(accesses);
+		while (next != null) {
+			JsonNode page = json(send(HttpRequest.newBuilder(URI.create(next))
+					.header("Authorization", "Bearer " + space.patientToken()).GET().build()));
+			all.addAll(parts(page, "access"));
+			next = value(page, "next", "valueUri");
+		}
+		assertThat(all).hasSize(Integer.parseInt(value(first, "total", "valueInteger")));
+		JsonNode emergency = all.stream().filter(access -> access.toString().contains("bris_de_glace")).findFirst().orElseThrow();
+		assertThat(emergency.toString()).contains("\"who\"").contains("Dr " + space.emergencyDoctor.username())
+				.contains("Médecin").contains("bris de glace").contains(space.id(Item.BIOLOGY)).contains("consultation");
+		JsonNode refused = all.stream().filter(access -> access.toString().contains(space.blockedGp.username())).findFirst()
+				.orElseThrow();
+		assertThat(refused.toString()).contains("refused").contains("blocked by the patient");
+		assertThat(get(space.professionalToken(space.gp), "/" + patient + "/$access-log").statusCode()).isEqualTo(403);
+		assertThat(get(space.parentToken(), "/" + space.id(Item.MINOR) + "/$access-log").statusCode())
+				.as("a parent reads the minor's log").isEqualTo(200);
+	}
+
+	@Test
+	void aCleanShutdownWritesEveryQueuedEvent() {
+		// A trail that would not write on its own for an hour: only stopping it can.
+		AuditTrail trail = new AuditTrail(FhirContext.forR4Cached(), store, dataSource,
+				new AuditProperties(true, 1000, 50, Duration.ofHours(1), Duration.ofSeconds(1), "test"), new SimpleMeterRegistry());
+		trail.start();
+		String marker = "shutdown-" + UUID.randomUUID();
+		for (int i = 0; i < 120; i++) {
+			AuditEvent event = Fixtures.auditEvent(marker);
+			event.setId(UUID.randomUUID().toString());
+			event.setRecorded(new Date());
+			trail.recordAuditEvent(event);
+		}
+
+		trail.stop();
+
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE event LIKE ?", Long.class,
+				"%" + marker + "%")).isEqualTo(120);
+	}
+
+	private JsonNode ownLog() {
+		HttpResponse<String> response = get(space.patientToken(), "/AuditEvent?patient=" + patient + "&date=ge"
+				+ URLEncoder.encode(start.minusSeconds(1).toString(), StandardCharsets.UTF_8) + "&_count=200");
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return json(response);
+	}
+
+	private HttpRequest.Builder as(String token, String path) {
+		return HttpRequest.newBuilder(URI.create(fhirBase() + path)).header("Authorization", "Bearer " + token);
+	}
+
+	/** The access log is written asynchronously: wait for the accesses made before the tests. */
+	private void awaitAudited(int accesses) {
+		Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+		while (jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE patient_id = ? AND recorded >= ?",
+				Long.class, patient.split("/")[1], java.sql.Timestamp.from(start)) < accesses && Instant.now().isBefore(deadline)) {
+			try {
+				Thread.sleep(50);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private HttpResponse<String> get(String token, String path) {
+		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path)).header("Authorization", "Bearer " + token).GET().build());
+	}
+
+	private static List<JsonNode> parts(JsonNode parameters, String name) {
+		List<JsonNode> found = new ArrayList<>();
+		parameters.get("parameter").forEach(parameter -> {
+			if (name.equals(parameter.get("name").asText())) {
+				found.add(parameter);
+			}
+		});
+		return found;
+	}
+
+	private static String value(JsonNode parameters, String name, String field) {
+		return parts(parameters, name).stream().findFirst().map(parameter -> parameter.get(field).asText()).orElse(null);
+	}
+
+	private static JsonNode json(HttpResponse<String> response) {
+		try {
+			return JSON.readTree(response.body());
+		} catch (java.io.IOException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+}
