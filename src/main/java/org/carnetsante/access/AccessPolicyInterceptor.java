@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
@@ -69,6 +70,10 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 		if (!(response.getResponseResource() instanceof Bundle bundle)) {
 			return;
 		}
+		if (operation == RestOperationTypeEnum.HISTORY_INSTANCE && bundle.getEntry().isEmpty() && wasRefused(request)) {
+			// Every version withheld: answer as for a resource that does not exist.
+			throw new ResourceNotFoundException(UniformNotFound.message(request.getId().toUnqualifiedVersionless().getValue()));
+		}
 		if (search) {
 			if (VisibleTotals.isCountedByProvider(request)) {
 				if (providersTotal != null) {
@@ -82,6 +87,13 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 		} else if (operation == RestOperationTypeEnum.BATCH || operation == RestOperationTypeEnum.TRANSACTION) {
 			restoreTotalsOfEntrySearches(request, bundle);
 		}
+	}
+
+	private static boolean wasRefused(RequestDetails request) {
+		RequestAccess access = RequestAccess.of(request);
+		String id = request.getId() == null ? null : request.getId().toUnqualifiedVersionless().getValue();
+		return access != null && id != null && access.journal().stream()
+				.anyMatch(decided -> id.equals(decided.resourceId()) && !decided.decision().allowed());
 	}
 
 	/**

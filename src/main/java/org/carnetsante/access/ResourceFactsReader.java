@@ -57,7 +57,8 @@ public class ResourceFactsReader {
 			return patients;
 		}
 		for (IIdType owner : fhirContext.newTerser().getCompartmentOwnersForResource(PATIENT, resource, (Set<String>) null)) {
-			if (owner.hasIdPart()) {
+			// A contained Patient ("#p1") is part of the resource, not a space of its own.
+			if (owner.hasIdPart() && !owner.isLocal() && !owner.getValue().startsWith("#")) {
 				patients.add(owner.getIdPart());
 			}
 		}

@@ -101,6 +101,7 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 		List<AuditEvent> batch = new ArrayList<>(properties.batchSize());
 		while (!stopping || !queue.isEmpty()) {
 			try {
+				batch.clear();
 				AuditEvent first = queue.poll(properties.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
 				if (first == null) {
 					continue;
@@ -112,12 +113,24 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 				return;
+			} catch (RuntimeException | Error e) {
+				// The writer must outlive any one batch: log what could not be written, keep going.
+				LOG.error("AuditEvents could not be written: {}", batch, e);
 			}
 		}
 	}
 
 	private void writeWithRetries(List<AuditEvent> batch) {
-		List<AuditEventStore.Row> rows = batch.stream().map(event -> AuditRows.of(fhirContext, event)).toList();
+		List<AuditEventStore.Row> rows = new ArrayList<>(batch.size());
+		for (AuditEvent event : batch) {
+			try {
+				rows.add(AuditRows.of(fhirContext, event));
+			} catch (RuntimeException | AssertionError e) {
+				LOG.error("An AuditEvent could not be encoded and is kept in this log only: {} {} {}",
+						event.getIdElement().getIdPart(), event.getRecorded(), event.getEntity().stream()
+								.map(entity -> entity.getWhat().getReference()).toList(), e);
+			}
+		}
 		while (true) {
 			try {
 				transactions.executeWithoutResult(status -> store.insert(rows));
