@@ -41,11 +41,11 @@ public class AccessPolicyService implements IConsentService {
 	 * through the same pointcuts as a read); hiding it from HAPI would silently drop the write, so the
 	 * policy judges writes before storage ({@link WritePolicy}) and their responses on the way out.
 	 */
-	static final Set<RestOperationTypeEnum> WRITES = Set.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE,
+	static final Set<RestOperationTypeEnum> WRITES = java.util.EnumSet.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE,
 			RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE, RestOperationTypeEnum.TRANSACTION,
 			RestOperationTypeEnum.BATCH, RestOperationTypeEnum.META_ADD, RestOperationTypeEnum.META_DELETE);
 
-	private static final Set<RestOperationTypeEnum> VERSION_READS = Set.of(RestOperationTypeEnum.VREAD,
+	private static final Set<RestOperationTypeEnum> VERSION_READS = java.util.EnumSet.of(RestOperationTypeEnum.VREAD,
 			RestOperationTypeEnum.HISTORY_INSTANCE, RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM);
 
 	private final FhirContext fhirContext;

@@ -22,7 +22,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class UniformNotFound {
 
 	private static final Set<RestOperationTypeEnum> READS =
-			Set.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE);
+			java.util.EnumSet.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE);
 
 	static String message(String id) {
 		return "Resource " + id + " is not known";

@@ -9,7 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.carnetsante.profiles.CarnetImplementationGuide;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Practitioner;
@@ -25,8 +30,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Demonstration data, loaded only under the {@code demo} profile and never in production: the
- * implementation guide's example patients (Marie Dupont and her son Lucas), a general practitioner,
- * a pharmacist and a nurse with their logins, a patient app, a practitioner software and the hospital
+ * implementation guide's examples (Marie Dupont and her son Lucas, Marie's care team and consents), a
+ * few documents (one masked from professionals), a general practitioner, a pharmacist, a nurse and an
+ * emergency doctor with their logins, a patient app, a practitioner software and the hospital
  * system {@code demo-hospital} whose key pair is in the repository's {@code demo/} folder. Every
  * password is {@value #PASSWORD}. The README lists them.
  */
@@ -68,10 +74,19 @@ class DemoData {
 		if (registered.findByClientId(DEMO_HOSPITAL) != null) {
 			return; // loaded by an earlier start on the same database
 		}
-		guide.examples().forEach(this::store);
+		// Spaces first: the guide's other examples (care team, consents) are about them.
+		guide.examples().stream()
+				.sorted(java.util.Comparator.comparing(example -> "Patient".equals(fhirContext.getResourceType(example)) ? 0 : 1))
+				.forEach(this::store);
 		store(practitioner("demo-gp", "Martin", "Jean", "810000000001", "10"));
 		store(practitioner("demo-pharmacist", "Bernard", "Sophie", "810000000002", "21"));
 		store(practitioner("demo-nurse", "Petit", "Luc", "810000000003", "60"));
+		store(practitioner("demo-emergency", "Urgence", "Paul", "810000000004", "10"));
+		store(document("demo-consultation", "example-ins-demo", "11488-4", "Compte rendu de consultation", null));
+		store(document("demo-biology", "example-ins-demo", "11502-2", "Bilan sanguin", null));
+		store(document("demo-prescription", "example-ins-demo", "57833-6", "Ordonnance", null));
+		store(document("demo-masked", "example-ins-demo", "11488-4", "Consultation de psychiatrie", "MASQUE_PS"));
+		store(document("demo-child-vaccination", "example-ins-test-child", "11369-6", "Carnet de vaccination", null));
 
 		accounts.create(new UserAccounts.Account("marie.dupont", CarnetCaller.Kind.PATIENT, "Marie Dupont",
 				"Patient/example-ins-demo", null, null, null, null, null), PASSWORD);
@@ -80,6 +95,7 @@ class DemoData {
 		professional("dr.martin", "Dr Jean Martin", "demo-gp", "810000000001", "10", "SM54");
 		professional("sophie.bernard", "Sophie Bernard", "demo-pharmacist", "810000000002", "21", null);
 		professional("luc.petit", "Luc Petit", "demo-nurse", "810000000003", "60", null);
+		professional("dr.urgence", "Dr Paul Urgence", "demo-emergency", "810000000004", "10", "SM59");
 
 		clients.registerBackendService(DEMO_HOSPITAL, "Demo hospital (CH Carnet-les-Bains)",
 				CarnetClients.Kind.HOSPITAL_SYSTEM, List.of("system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"),
@@ -101,6 +117,26 @@ class DemoData {
 			String specialty) {
 		accounts.create(new UserAccounts.Account(username, CarnetCaller.Kind.PROFESSIONAL, name,
 				"Practitioner/" + practitionerId, idNat, profession, specialty, null, null), PASSWORD);
+	}
+
+	/** A document of a demo space, written by the demo GP (PDSm's full shape comes with the documents' issue). */
+	private static DocumentReference document(String id, String patient, String type, String title, String label) {
+		DocumentReference document = new DocumentReference();
+		document.setId(id);
+		document.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
+		document.setType(new CodeableConcept(new Coding("http://loinc.org", type, title)));
+		document.setSubject(new Reference("Patient/" + patient));
+		document.setDate(new java.util.Date());
+		document.addAuthor(new Reference().setIdentifier(new Identifier().setSystem(ID_NAT).setValue("810000000001")));
+		document.setDescription(title);
+		document.addContent().setAttachment(new Attachment().setContentType("text/plain").setTitle(title)
+				.setData((title + " (document de démonstration)").getBytes(StandardCharsets.UTF_8)));
+		if (label != null) {
+			document.getMeta().addSecurity(
+					"https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument",
+					label, null);
+		}
+		return document;
 	}
 
 	private static Practitioner practitioner(String id, String family, String given, String idNat, String profession) {

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Helpers of bench/access-policy.sh, standard library only.
+
+  populate BASE PATIENTS DOCUMENTS OUT_DIR   spaces in the care of the demo GP (Dr Martin), fed by the
+                                             demo hospital; writes the paths to read and search
+  launch BASE USER                           a SMART App Launch of the demo practitioner software for a
+                                             professional; prints the access token
+"""
+import base64
+import hashlib
+import http.cookiejar
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+
+DEMO_GP_IDNAT = "810000000001"
+TYPES = ["11488-4", "11502-2", "57833-6", "60591-5", "11490-0"]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def hospital_token(base):
+    here = os.path.dirname(os.path.abspath(__file__))
+    assertion = subprocess.check_output(
+        [os.path.join(here, "..", "..", "demo", "client-assertion.sh"), base + "/oauth2/token"], text=True).strip()
+    body = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "scope": "system/*.cruds",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion}).encode()
+    with urllib.request.urlopen(base + "/oauth2/token", body) as response:
+        return json.load(response)["access_token"]
+
+
+def nir():
+    return "%d%02d%02d75%03d%03d%02d" % (random.randint(1, 2), random.randint(0, 99), random.randint(1, 12),
+                                          random.randint(0, 999), random.randint(0, 999), random.randint(0, 99))
+
+
+def populate(base, patients, documents, out_dir):
+    token = hospital_token(base)
+    patient_paths, document_paths = [], []
+    for p in range(patients):
+        patient_uuid = "urn:uuid:" + secrets.token_hex(16)
+        entries = [
+            {"fullUrl": patient_uuid, "request": {"method": "POST", "url": "Patient"}, "resource": {
+                "resourceType": "Patient",
+                "identifier": [{"type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203",
+                                                     "code": "INS-NIR"}]},
+                                "system": "urn:oid:1.2.250.1.213.1.4.11", "value": nir()}],
+                "name": [{"use": "official", "family": "Banc", "given": ["Essai%d" % p]}],
+                "gender": "female", "birthDate": "1980-01-01"}},
+            {"request": {"method": "POST", "url": "CareTeam"}, "resource": {
+                "resourceType": "CareTeam", "status": "active", "subject": {"reference": patient_uuid},
+                "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": DEMO_GP_IDNAT}}},
+                                {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}}]}}]
+        for d in range(documents):
+            entries.append({"request": {"method": "POST", "url": "DocumentReference"}, "resource": {
+                "resourceType": "DocumentReference", "status": "current",
+                "type": {"coding": [{"system": "http://loinc.org", "code": TYPES[d % len(TYPES)]}]},
+                "subject": {"reference": patient_uuid},
+                "author": [{"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": DEMO_GP_IDNAT}}],
+                "content": [{"attachment": {"contentType": "text/plain", "title": "Document %d" % d,
+                                            "data": base64.b64encode(b"Compte rendu de banc d'essai").decode()}}]}})
+        request = urllib.request.Request(base + "/fhir", json.dumps(
+            {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
+            {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
+        with urllib.request.urlopen(request) as response:
+            answer = json.load(response)
+        locations = [entry["response"]["location"].split("/_history")[0] for entry in answer["entry"]]
+        patient_paths.append("/fhir/DocumentReference?patient=" + locations[0])
+        document_paths.extend("/fhir/" + location for location in locations if location.startswith("DocumentReference"))
+    with open(os.path.join(out_dir, "search.paths"), "w") as f:
+        f.write("\n".join(patient_paths) + "\n")
+    with open(os.path.join(out_dir, "read.paths"), "w") as f:
+        f.write("\n".join(document_paths) + "\n")
+
+
+def launch(base, user):
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    redirect = "http://localhost:8000/callback"
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+
+    def get(url):
+        try:
+            with browser.open(url) as response:
+                return response.status, response.headers.get("Location"), response.read().decode()
+        except urllib.error.HTTPError as redirect_or_error:
+            return redirect_or_error.code, redirect_or_error.headers.get("Location"), redirect_or_error.read().decode()
+
+    def post(url, fields):
+        try:
+            with browser.open(url, urllib.parse.urlencode(fields).encode()) as response:
+                return response.status, response.headers.get("Location"), response.read().decode()
+        except urllib.error.HTTPError as redirect_or_error:
+            return redirect_or_error.code, redirect_or_error.headers.get("Location"), redirect_or_error.read().decode()
+
+    authorize = base + "/oauth2/authorize?" + urllib.parse.urlencode({
+        "response_type": "code", "client_id": "demo-practitioner-software", "redirect_uri": redirect,
+        "scope": "openid fhirUser user/*.rs", "state": secrets.token_hex(8), "aud": base + "/fhir",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    get(authorize)
+    _, _, login_page = get(base + "/login")
+    csrf = re.search(r'name="_csrf" type="hidden" value="([^"]+)"|name="_csrf" value="([^"]+)"', login_page)
+    csrf = csrf.group(1) or csrf.group(2)
+    post(base + "/login", {"username": user, "password": "demo", "_csrf": csrf})
+    _, location, _ = get(authorize)
+    if "/smart/consent" in location:
+        _, _, consent = get(location if location.startswith("http") else base + location)
+        state = re.search(r'name="state" value="([^"]+)"', consent).group(1)
+        scopes = re.findall(r'name="scope" value="([^"]+)"', consent)
+        _, location, _ = post(base + "/oauth2/authorize",
+                              [("client_id", "demo-practitioner-software"), ("state", state)] + [("scope", s) for s in scopes])
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
+    credentials = base64.b64encode(b"demo-practitioner-software:demo-secret").decode()
+    request = urllib.request.Request(base + "/oauth2/token", urllib.parse.urlencode({
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier}).encode(),
+        {"Authorization": "Basic " + credentials})
+    with urllib.request.urlopen(request) as response:
+        print(json.load(response)["access_token"])
+
+
+if __name__ == "__main__":
+    command = sys.argv[1]
+    if command == "populate":
+        populate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif command == "launch":
+        launch(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
