@@ -71,7 +71,8 @@ start_carnet "$work/carnet-1.log" \
   --carnet.smart.external-issuers[0].jwk-set-uri="$issuer/protocol/openid-connect/certs" \
   --carnet.smart.external-issuers[0].audience=carnet-fhir \
   --carnet.smart.external-issuers[0].claims.client-id=azp \
-  --carnet.smart.external-issuers[0].claims.organization=organisation_idnat
+  --carnet.smart.external-issuers[0].claims.organization=organisation_idnat \
+  --carnet.smart.external-issuers[0].claims.sector=organisation_secteur
 status=0
 CARNET_URL="http://localhost:$carnet_port" node smart-launch.mjs || status=1
 CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \

@@ -10,5 +10,5 @@ CREATE TABLE IF NOT EXISTS carnet_audit_event (
     access_mode varchar(20) NOT NULL,
     event varchar(1000000) NOT NULL
 );
+-- The patient's log, by period, newest first. (No other index: each one costs every access a write.)
 CREATE INDEX IF NOT EXISTS carnet_audit_event_patient ON carnet_audit_event (patient_id, recorded);
-CREATE INDEX IF NOT EXISTS carnet_audit_event_recorded ON carnet_audit_event (recorded);

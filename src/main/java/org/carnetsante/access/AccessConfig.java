@@ -46,8 +46,20 @@ public class AccessConfig {
 	}
 
 	@Bean
-	public SpaceRulesStore spaceRulesStore(DataSource dataSource) {
-		return new SpaceRulesStore(dataSource);
+	public SpaceRulesCache spaceRulesCache(AccessProperties access) {
+		return new SpaceRulesCache(access.spaceRulesCache().maxSpaces(), access.spaceRulesCache().lifetime());
+	}
+
+	@Bean
+	public SpaceRulesStore spaceRulesStore(DataSource dataSource, SpaceRulesCache cache) {
+		return new SpaceRulesStore(dataSource, cache);
+	}
+
+	/** Other nodes' changes of space rules, on PostgreSQL (the embedded H2 database has one node). */
+	@Bean
+	@org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${carnet.db.url}'.startsWith('jdbc:postgresql:')")
+	public SpaceRulesChanges spaceRulesChanges(DataSource dataSource, SpaceRulesCache cache) {
+		return new SpaceRulesChanges(dataSource, cache);
 	}
 
 	@Bean

@@ -11,7 +11,10 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
 
 /**
  * HAPI's consent interceptor, carrying Carnet's access policy ({@link AccessPolicyService}), with
@@ -62,14 +65,19 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 	@Override
 	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
 	public void interceptOutgoingResponse(RequestDetails request, ResponseDetails response) {
+		if (response.getResponseResource() == null || Constants.URL_TOKEN_METADATA.equals(request.getRequestPath())
+				|| request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
+			return;
+		}
 		RestOperationTypeEnum operation = request.getRestOperationType();
 		boolean search = operation == RestOperationTypeEnum.SEARCH_TYPE && response.getResponseResource() instanceof Bundle;
 		Integer providersTotal = search && ((Bundle) response.getResponseResource()).hasTotal()
 				? ((Bundle) response.getResponseResource()).getTotal() : null;
-		super.interceptOutgoingResponse(request, response);
+		judgeTheResponse(request, response);
 		if (!(response.getResponseResource() instanceof Bundle bundle)) {
 			return;
 		}
+		clearTotals(bundle);
 		if (operation == RestOperationTypeEnum.HISTORY_INSTANCE && bundle.getEntry().isEmpty() && wasRefused(request)) {
 			// Every version withheld: answer as for a resource that does not exist.
 			throw new ResourceNotFoundException(UniformNotFound.message(request.getId().toUnqualifiedVersionless().getValue()));
@@ -86,6 +94,69 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 			}
 		} else if (operation == RestOperationTypeEnum.BATCH || operation == RestOperationTypeEnum.TRANSACTION) {
 			restoreTotalsOfEntrySearches(request, bundle);
+		}
+	}
+
+	/**
+	 * What leaves: every resource of the response, through Bundle entries (nested too) and Parameters,
+	 * judged unless it already was on its way out of storage; one the caller may not see is replaced by
+	 * the OperationOutcome saying so. HAPI's own interceptor walks every element of every resource for
+	 * this; resources are only ever found at these places (contained ones belong to their container).
+	 */
+	private void judgeTheResponse(RequestDetails request, ResponseDetails response) {
+		IBaseResource outer = response.getResponseResource();
+		if (outer instanceof Bundle || outer instanceof Parameters) {
+			judgeWithin(request, outer);
+			return;
+		}
+		IBaseResource shown = judged(request, outer);
+		if (shown != outer) {
+			response.setResponseResource(shown);
+		}
+	}
+
+	private void judgeWithin(RequestDetails request, IBaseResource container) {
+		if (container instanceof Bundle bundle) {
+			for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+				if (entry.getResource() != null) {
+					entry.setResource((org.hl7.fhir.r4.model.Resource) judged(request, entry.getResource()));
+				}
+			}
+		} else if (container instanceof Parameters parameters) {
+			judgeParameters(request, parameters.getParameter());
+		}
+	}
+
+	private void judgeParameters(RequestDetails request, java.util.List<Parameters.ParametersParameterComponent> parameters) {
+		for (Parameters.ParametersParameterComponent parameter : parameters) {
+			if (parameter.getResource() != null) {
+				parameter.setResource((org.hl7.fhir.r4.model.Resource) judged(request, parameter.getResource()));
+			}
+			judgeParameters(request, parameter.getPart());
+		}
+	}
+
+	/** The resource as the caller may get it: itself, or an OperationOutcome saying it is withheld. */
+	private IBaseResource judged(RequestDetails request, IBaseResource resource) {
+		if (resource instanceof Bundle || resource instanceof Parameters) {
+			judgeWithin(request, resource);
+			return resource;
+		}
+		if (resource instanceof OperationOutcome || policy.wasJudged(request, resource)) {
+			return resource;
+		}
+		ConsentOutcome outcome = policy.willSeeResource(request, resource, IConsentContextServices.NULL_IMPL);
+		return outcome.getStatus() == ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum.REJECT
+				? outcome.getOperationOutcome() : resource;
+	}
+
+	/** HAPI's totals count matches before the policy: none leaves unless this interceptor sets it. */
+	private static void clearTotals(Bundle bundle) {
+		bundle.setTotalElement(null);
+		for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+			if (entry.getResource() instanceof Bundle nested) {
+				clearTotals(nested);
+			}
 		}
 	}
 

@@ -150,9 +150,16 @@ public class AccessPolicyService implements IConsentService {
 			return AccessDecision.deny("no caller");
 		}
 		Decided decided = decide(access, request, resource);
+		access.judged(resource);
 		access.record(new RequestAccess.Access(
 				request.getRestOperationType(), decided.resourceId(), decided.patients(), decided.decision()));
 		return decided.decision();
+	}
+
+	/** Whether this resource object was judged during the request (on its way out of storage). */
+	boolean wasJudged(RequestDetails request, IBaseResource resource) {
+		RequestAccess access = RequestAccess.of(request);
+		return access != null && access.wasJudged(resource);
 	}
 
 	/** The decision alone, not journaled: for counting what a search would show. */

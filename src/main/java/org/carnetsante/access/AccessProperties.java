@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param emergency what an emergency opens when the patient has said nothing
  * @param maxCountedMatches most matches evaluated one by one to count a search's visible total
  *     ({@code _summary=count}, {@code _total=accurate}); beyond it the count is refused (400)
+ * @param spaceRulesCache the rules of recently read spaces, kept in memory on each node
  */
 @ConfigurationProperties("carnet.access")
 public record AccessProperties(
@@ -26,12 +27,21 @@ public record AccessProperties(
 		@DefaultValue({"SA23", "SA24"}) List<String> refusedSectors,
 		List<String> directoryTypes,
 		@DefaultValue Emergency emergency,
-		@DefaultValue("10000") int maxCountedMatches) {
+		@DefaultValue("10000") int maxCountedMatches,
+		@DefaultValue SpaceRulesCacheSettings spaceRulesCache) {
 
 	public AccessProperties {
 		refusedSectors = List.copyOf(refusedSectors);
 		directoryTypes = directoryTypes == null ? List.of() : List.copyOf(directoryTypes);
 	}
+
+	/**
+	 * @param maxSpaces spaces whose rules a node keeps at most
+	 * @param lifetime longest a space's rules are kept; changes evict them at once on every node (through
+	 *     PostgreSQL notifications), so this only bounds the harm of a lost notification
+	 */
+	public record SpaceRulesCacheSettings(
+			@DefaultValue("100000") long maxSpaces, @DefaultValue("10m") java.time.Duration lifetime) {}
 
 	/**
 	 * The patient's emergency settings when they set none (design.md: permit, permit, deny).

@@ -52,6 +52,8 @@ public final class ProfessionMatrix {
 	private final Grant everyone;
 	private final List<ProfessionRow> professions;
 	private final Map<String, SectorRow> sectors;
+	/** What each profession, specialty and sector reads, everyone's grant included: worked out once. */
+	private final Map<String, Grant> grants = new java.util.concurrent.ConcurrentHashMap<>();
 
 	ProfessionMatrix(Grant everyone, List<ProfessionRow> professions, List<SectorRow> sectors) {
 		this.everyone = everyone;
@@ -66,7 +68,8 @@ public final class ProfessionMatrix {
 	 * document by its type, anything else by its resource type. Not for patient-side actors.
 	 */
 	public boolean allows(Actor actor, ResourceFacts resource) {
-		Grant grant = grantOf(actor).plus(everyone);
+		String key = actor.role() + "|" + actor.profession() + "|" + actor.specialty() + "|" + actor.sector();
+		Grant grant = grants.computeIfAbsent(key, ignored -> grantOf(actor).plus(everyone));
 		return resource.isDocument() ? grant.allowsDocument(resource.documentTypes()) : grant.allowsResource(resource.type());
 	}
 

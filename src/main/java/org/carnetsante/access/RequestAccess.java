@@ -34,6 +34,8 @@ public final class RequestAccess {
 	private final Actor actor;
 	private final Map<String, SpaceRules> spaces = new HashMap<>();
 	private final List<Access> journal = Collections.synchronizedList(new ArrayList<>());
+	/** The resource objects already judged (by identity), so that the response is not judged again. */
+	private final Set<Object> judged = Collections.synchronizedSet(Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
 	private RequestAccess(CarnetCaller caller, Actor actor) {
 		this.caller = caller;
@@ -73,6 +75,14 @@ public final class RequestAccess {
 
 	void record(Access access) {
 		journal.add(access);
+	}
+
+	void judged(Object resource) {
+		judged.add(resource);
+	}
+
+	boolean wasJudged(Object resource) {
+		return judged.contains(resource);
 	}
 
 	/** Every decision so far, in order. */

@@ -30,25 +30,65 @@ public class SpaceRulesStore {
 
 	private final JdbcTemplate jdbc;
 	private final NamedParameterJdbcTemplate named;
+	private final SpaceRulesCache cache;
+	/** PostgreSQL tells other nodes of changes (NOTIFY); the embedded H2 database has no other node. */
+	private final boolean notifiesOtherNodes;
 
-	public SpaceRulesStore(DataSource dataSource) {
+	public SpaceRulesStore(DataSource dataSource, SpaceRulesCache cache) {
 		DatabasePopulatorUtils.execute(
 				new ResourceDatabasePopulator(new ClassPathResource("db/access/schema.sql")), dataSource);
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.named = new NamedParameterJdbcTemplate(jdbc);
+		this.cache = cache;
+		this.notifiesOtherNodes = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection connection) ->
+				"PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())));
 	}
 
 	/** Replaces what a source resource states (nothing, when it states no rule and does not close). */
 	public void replace(SpaceRuleSources.Derived derived) {
-		remove(derived.source());
+		java.util.Set<String> changed = new java.util.HashSet<>(patientsOf(derived.source()));
+		changed.add(derived.patient());
+		jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", derived.source());
 		if (derived.closesSpace() || !derived.rules().isEmpty()) {
 			jdbc.update("INSERT INTO carnet_space_rule (source, patient_id, rules) VALUES (?, ?, ?)",
 					derived.source(), derived.patient(), write(new StoredRules(derived.closesSpace(), derived.rules())));
 		}
+		changed(changed);
 	}
 
 	public void remove(String source) {
-		jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", source);
+		java.util.List<String> changed = patientsOf(source);
+		if (!changed.isEmpty()) {
+			jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", source);
+			changed(changed);
+		}
+	}
+
+	private java.util.List<String> patientsOf(String source) {
+		return jdbc.queryForList("SELECT patient_id FROM carnet_space_rule WHERE source = ?", String.class, source);
+	}
+
+	/**
+	 * The spaces whose rules the current transaction changed: evicted from this node's cache once it
+	 * commits, and announced to the other nodes (PostgreSQL delivers the notification on commit only).
+	 */
+	private void changed(java.util.Collection<String> patients) {
+		for (String patient : patients) {
+			if (notifiesOtherNodes) {
+				jdbc.queryForList("SELECT pg_notify(?, ?)", SpaceRulesChanges.CHANNEL, patient);
+			}
+		}
+		if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
+			org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+					new org.springframework.transaction.support.TransactionSynchronization() {
+						@Override
+						public void afterCompletion(int status) {
+							patients.forEach(cache::evict);
+						}
+					});
+		} else {
+			patients.forEach(cache::evict);
+		}
 	}
 
 	public boolean isEmpty() {
@@ -57,6 +97,10 @@ public class SpaceRulesStore {
 
 	/** The rules of each of these spaces (spaces with none get {@link SpaceRules#NONE}). */
 	public Map<String, SpaceRules> rulesOf(Collection<String> patients) {
+		return cache.rulesOf(patients, this::load);
+	}
+
+	private Map<String, SpaceRules> load(Collection<String> patients) {
 		Map<String, SpaceRules> spaces = new HashMap<>();
 		if (patients.isEmpty()) {
 			return spaces;

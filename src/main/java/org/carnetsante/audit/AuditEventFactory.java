@@ -73,27 +73,20 @@ public class AuditEventFactory {
 		if (access.patient() != null) {
 			event.addEntity()
 					.setWhat(new Reference("Patient/" + access.patient()))
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON,
-							BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON_DISPLAY))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_1_PATIENT,
-							BalpConstants.CS_OBJECT_ROLE_1_PATIENT_DISPLAY));
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON, null))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_1_PATIENT, null));
 		}
+		// Codes without their displays: one entity per resource returned, and the log keeps them all.
 		for (String resource : access.resources()) {
 			event.addEntity()
 					.setWhat(new Reference(resource))
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE,
-							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT,
-							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT_DISPLAY))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE,
-							BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE_DISPLAY));
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT, null))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE, null));
 		}
 		if (profile.getAction() == AuditEvent.AuditEventAction.E && request.getCompleteUrl() != null) {
 			event.addEntity()
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE,
-							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT,
-							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT_DISPLAY))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_24_QUERY, "Query"))
-					.setDescription(request.getCompleteUrl())
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT, null))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_24_QUERY, null))
 					.setQuery(request.getCompleteUrl().getBytes(StandardCharsets.UTF_8));
 		}
 		if (request.getRequestId() != null) {

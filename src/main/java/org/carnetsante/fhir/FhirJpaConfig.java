@@ -65,6 +65,8 @@ public class FhirJpaConfig {
 		settings.setEnforceReferentialIntegrityOnDelete(true);
 		settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
 		settings.setFetchSizeDefaultMaximum(fhir.maxPageSize());
+		settings.setReuseCachedSearchResultsForMillis(
+				fhir.reuseCachedSearchResults().isZero() ? null : fhir.reuseCachedSearchResults().toMillis());
 		// Bulk export jobs start at once instead of waiting for the next maintenance pass.
 		settings.setJobFastTrackingEnabled(true);
 		// Batch GET entries run on the request's own thread: the caller's authorization (held per
@@ -75,6 +77,11 @@ public class FhirJpaConfig {
 		settings.setExpungeEnabled(false);
 		settings.setDeleteExpungeEnabled(false);
 		return settings;
+	}
+
+	@Bean
+	static PostgresBatchedInserts postgresBatchedInserts() {
+		return new PostgresBatchedInserts();
 	}
 
 	@Bean

@@ -16,6 +16,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestBody largest request body accepted, after gzip inflation; larger bodies get 413
  * @param maxJsonNestingDepth deepest JSON nesting accepted in a request body; deeper gets 400
  * @param openapiEnabled serve the OpenAPI description and Swagger UI under {@code /fhir/api-docs}
+ * @param reuseCachedSearchResults how long HAPI answers an identical search from its stored results
+ *     instead of running it again; 0 never. The access policy never reuses another caller's results,
+ *     whatever this says (results are judged per caller).
  */
 @ConfigurationProperties("carnet.fhir")
 public record FhirProperties(
@@ -25,4 +28,5 @@ public record FhirProperties(
 		@DefaultValue("200") int maxPageSize,
 		@DefaultValue("20MB") DataSize maxRequestBody,
 		@DefaultValue("100") int maxJsonNestingDepth,
-		@DefaultValue("true") boolean openapiEnabled) {}
+		@DefaultValue("true") boolean openapiEnabled,
+		@DefaultValue("60s") java.time.Duration reuseCachedSearchResults) {}

@@ -180,6 +180,25 @@ class AccessRulesTest extends CarnetServerTest {
 	}
 
 	@Test
+	void whatAWriteAnswersIsWithheldFromAWriterWhoMayNotSeeIt() {
+		String outsider = TestBackendClient.registerRsa(clients, baseUrl(), java.util.List.of("system/*.cruds"), "1690000000",
+				"SA01").accessToken("system/*.cruds");
+		org.hl7.fhir.r4.model.DocumentReference again = fhirClient().read()
+				.resource(org.hl7.fhir.r4.model.DocumentReference.class).withId(space.id(Item.CONSULTATION)).execute();
+		String identifier = again.getIdentifierFirstRep().getSystem() + "|" + again.getIdentifierFirstRep().getValue();
+
+		HttpResponse<String> matched = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/DocumentReference"))
+				.header("Authorization", "Bearer " + outsider)
+				.header("Content-Type", "application/fhir+json")
+				.header("If-None-Exist", "identifier=" + identifier)
+				.header("Prefer", "return=representation")
+				.POST(HttpRequest.BodyPublishers.ofString(encode(again.setId((String) null)))).build());
+
+		assertThat(matched.statusCode()).as(matched.body()).isEqualTo(200);
+		assertThat(matched.body()).contains("OperationOutcome").doesNotContain("Compte rendu");
+	}
+
+	@Test
 	void aSystemWithoutARegisteredCareOrganizationGetsNothing() {
 		String anonymous = space.systemToken(null, null);
 		String mutuelle = space.systemToken("3400000000", "SA23");
