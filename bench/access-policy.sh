@@ -47,6 +47,9 @@ trap cleanup EXIT
 # Both servers trust tokens of the first one's issuer: same signing keys (in the shared database).
 common=(--spring.profiles.active=demo --carnet.db.url="jdbc:postgresql://127.0.0.1:5432/$database"
   --carnet.db.username=postgres --carnet.smart.issuer="http://localhost:$on_port"
+  # Every search of this benchmark repeats within a minute: HAPI's stored results would answer most of
+  # them on both servers, measuring its cache rather than the searches.
+  --carnet.fhir.reuse-cached-search-results=0s
   --logging.level.ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor=ERROR)
 start() { # name, port, extra arguments…
   local name=$1 port=$2; shift 2
@@ -60,12 +63,8 @@ start() { # name, port, extra arguments…
 }
 start policy-on "$on_port"
 until grep -q "Demo profile: loaded" "$work/policy-on.log"; do sleep 1; done
-# The policy never answers a caller from another caller's stored search results; the peer must not
-# either, or it would measure HAPI's result cache (every search of this benchmark repeats within a
-# minute) rather than the policy. CACHED_PEER=1 keeps HAPI's default, for the record.
-peer_cache=$([ "${CACHED_PEER:-0}" = 1 ] && echo 60s || echo 0s)
 start policy-off "$off_port" --carnet.access.enforced=false --carnet.audit.enabled=false \
-  --carnet.access.unprotected-benchmark-peer=true --carnet.fhir.reuse-cached-search-results="$peer_cache"
+  --carnet.access.unprotected-benchmark-peer=true
 
 echo "populating: $patients spaces x $documents documents"
 python3 bench/lib/access_bench.py populate "http://localhost:$on_port" "$patients" "$documents" "$work"

@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.List;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -152,8 +153,8 @@ public class AccessConfig {
 		try {
 			IBaseResource target = daos.getResourceDao(type)
 					.read(new org.hl7.fhir.r4.model.IdType(reference), new SystemRequestDetails());
-			java.util.List<Identifier> identifiers = target instanceof Practitioner practitioner ? practitioner.getIdentifier()
-					: target instanceof Organization organization ? organization.getIdentifier() : java.util.List.of();
+			List<Identifier> identifiers = target instanceof Practitioner practitioner ? practitioner.getIdentifier()
+					: target instanceof Organization organization ? organization.getIdentifier() : List.of();
 			identifiers.forEach(identifier -> ActorKeys.keyOf(identifier).ifPresent(keys::add));
 		} catch (ResourceNotFoundException | ResourceGoneException e) {
 			// a reference to nothing names no one else

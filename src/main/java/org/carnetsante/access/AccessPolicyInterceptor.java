@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.List;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.Constants;
@@ -17,10 +18,12 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 
 /**
- * HAPI's consent interceptor, carrying Carnet's access policy ({@link AccessPolicyService}), with
- * honest search totals. HAPI's interceptor cannot tell how many matches its consent service will
- * withhold, so it refuses {@code _summary=count} and {@code _total=accurate} and strips every
- * {@code Bundle.total}. Here the totals are the caller's own:
+ * HAPI's consent interceptor, carrying Carnet's access policy ({@link AccessPolicyService}): its
+ * storage pointcuts judge every resource read, searched, included or paged; on the way out, this
+ * judges what was not judged yet by walking the response's resources (Bundle entries, Parameters)
+ * rather than every element of them as HAPI does; and the totals are honest. HAPI's interceptor cannot
+ * tell how many matches its consent service will withhold, so it refuses {@code _summary=count} and
+ * {@code _total=accurate} and strips every {@code Bundle.total}. Here the totals are the caller's own:
  * <ul>
  *   <li>asked for ({@code _summary=count}, {@code _total=accurate}): counted over the matches the
  *       policy lets through ({@link VisibleTotals});
@@ -53,12 +56,23 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 		}
 	}
 
-	/** What HAPI loads while it writes is not shown yet: the response is checked on the way out. */
+	/**
+	 * A page about to be shown (search matches and includes, history entries, $everything): what the
+	 * caller may not see leaves it, without a trace in it. What HAPI loads while it writes is not shown
+	 * yet: the response is judged on the way out.
+	 */
 	@Override
 	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
 	public void interceptPreShow(RequestDetails request, IPreResourceShowDetails resources) {
-		if (!AccessPolicyService.WRITES.contains(request.getRestOperationType())) {
-			super.interceptPreShow(request, resources);
+		if (AccessPolicyService.WRITES.contains(request.getRestOperationType())) {
+			return;
+		}
+		for (int i = 0; i < resources.size(); i++) {
+			IBaseResource resource = resources.getResource(i);
+			if (resource != null && !policy.wasJudged(request, resource)
+					&& !policy.decideAndRecord(request, resource).allowed()) {
+				resources.setResource(i, null);
+			}
 		}
 	}
 
@@ -127,7 +141,7 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 		}
 	}
 
-	private void judgeParameters(RequestDetails request, java.util.List<Parameters.ParametersParameterComponent> parameters) {
+	private void judgeParameters(RequestDetails request, List<Parameters.ParametersParameterComponent> parameters) {
 		for (Parameters.ParametersParameterComponent parameter : parameters) {
 			if (parameter.getResource() != null) {
 				parameter.setResource((org.hl7.fhir.r4.model.Resource) judged(request, parameter.getResource()));

@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.EnumSet;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
@@ -41,11 +42,17 @@ public class AccessPolicyService implements IConsentService {
 	 * through the same pointcuts as a read); hiding it from HAPI would silently drop the write, so the
 	 * policy judges writes before storage ({@link WritePolicy}) and their responses on the way out.
 	 */
-	static final Set<RestOperationTypeEnum> WRITES = java.util.EnumSet.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE,
+	static final Set<RestOperationTypeEnum> WRITES = EnumSet.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE,
 			RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE, RestOperationTypeEnum.TRANSACTION,
 			RestOperationTypeEnum.BATCH, RestOperationTypeEnum.META_ADD, RestOperationTypeEnum.META_DELETE);
 
-	private static final Set<RestOperationTypeEnum> VERSION_READS = java.util.EnumSet.of(RestOperationTypeEnum.VREAD,
+	/** Histories are judged as they leave storage: HAPI loads their pages once, and cannot show gaps. */
+	static final Set<RestOperationTypeEnum> JUDGED_WHEN_SHOWN = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
+			RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.GET_PAGE,
+			RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE, RestOperationTypeEnum.EXTENDED_OPERATION_TYPE,
+			RestOperationTypeEnum.EXTENDED_OPERATION_SERVER);
+
+	private static final Set<RestOperationTypeEnum> VERSION_READS = EnumSet.of(RestOperationTypeEnum.VREAD,
 			RestOperationTypeEnum.HISTORY_INSTANCE, RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM);
 
 	private final FhirContext fhirContext;
@@ -108,9 +115,16 @@ public class AccessPolicyService implements IConsentService {
 		}
 	}
 
+	/**
+	 * Reads (of one resource, alone or in a batch) and histories are judged as they leave storage, so that
+	 * a refusal answers 404. Searches, pages and operations are judged when their page is shown
+	 * ({@link AccessPolicyInterceptor#interceptPreShow}): judging them earlier would make HAPI load every
+	 * match twice, and their stored results can then be shared between callers, each seeing only what
+	 * the policy lets them see.
+	 */
 	@Override
 	public boolean shouldProcessCanSeeResource(RequestDetails request, IConsentContextServices context) {
-		return true;
+		return !JUDGED_WHEN_SHOWN.contains(request.getRestOperationType());
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package org.carnetsante.access;
 
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
@@ -45,16 +46,16 @@ public final class ActorKeys {
 	}
 
 	/** The key of a national identifier, if it is one. */
-	public static java.util.Optional<String> keyOf(Identifier identifier) {
+	public static Optional<String> keyOf(Identifier identifier) {
 		if (identifier == null || !identifier.hasValue()) {
-			return java.util.Optional.empty();
+			return Optional.empty();
 		}
 		if (PROFESSIONAL_ID_SYSTEM.equals(identifier.getSystem())) {
-			return java.util.Optional.of(professional(identifier.getValue()));
+			return Optional.of(professional(identifier.getValue()));
 		}
 		if (ORGANIZATION_ID_SYSTEM.equals(identifier.getSystem())) {
-			return java.util.Optional.of(organization(identifier.getValue()));
+			return Optional.of(organization(identifier.getValue()));
 		}
-		return java.util.Optional.empty();
+		return Optional.empty();
 	}
 }

@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -53,7 +54,7 @@ public final class ProfessionMatrix {
 	private final List<ProfessionRow> professions;
 	private final Map<String, SectorRow> sectors;
 	/** What each profession, specialty and sector reads, everyone's grant included: worked out once. */
-	private final Map<String, Grant> grants = new java.util.concurrent.ConcurrentHashMap<>();
+	private final Map<String, Grant> grants = new ConcurrentHashMap<>();
 
 	ProfessionMatrix(Grant everyone, List<ProfessionRow> professions, List<SectorRow> sectors) {
 		this.everyone = everyone;

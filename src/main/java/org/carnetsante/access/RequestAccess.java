@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.IdentityHashMap;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class RequestAccess {
 	private final Map<String, SpaceRules> spaces = new HashMap<>();
 	private final List<Access> journal = Collections.synchronizedList(new ArrayList<>());
 	/** The resource objects already judged (by identity), so that the response is not judged again. */
-	private final Set<Object> judged = Collections.synchronizedSet(Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+	private final Set<Object> judged = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
 	private RequestAccess(CarnetCaller caller, Actor actor) {
 		this.caller = caller;

@@ -1,5 +1,7 @@
 package org.carnetsante.access;
 
+import java.util.TreeSet;
+import java.util.Arrays;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
@@ -83,7 +85,7 @@ public class SearchConfinement {
 							+ "patient's identifier may be chained (for example patient.identifier=system|value)");
 				}
 			}
-			boolean hasValue = parameter.getValue() != null && java.util.Arrays.stream(parameter.getValue())
+			boolean hasValue = parameter.getValue() != null && Arrays.stream(parameter.getValue())
 					.anyMatch(value -> value != null && !value.isBlank());
 			if (hasValue && (spaceParameters.contains(base) || "_id".equals(base)
 					|| (PATIENT.equals(type) && "identifier".equals(base)))) {
@@ -91,7 +93,7 @@ public class SearchConfinement {
 			}
 		}
 		if (!confined) {
-			java.util.TreeSet<String> naming = new java.util.TreeSet<>(spaceParameters);
+			TreeSet<String> naming = new TreeSet<>(spaceParameters);
 			naming.add("_id");
 			if (PATIENT.equals(type)) {
 				naming.add("identifier");

@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -139,7 +140,7 @@ public class SpaceRuleSources {
 			return null;
 		}
 		return period.getEndElement().getPrecision().ordinal() <= ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY.ordinal()
-				? period.getEnd().getTime() + java.util.concurrent.TimeUnit.DAYS.toMillis(1) - 1
+				? period.getEnd().getTime() + TimeUnit.DAYS.toMillis(1) - 1
 				: period.getEnd().getTime();
 	}
 

@@ -2,6 +2,7 @@ package org.carnetsante.access;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.carnetsante.access.AccessRule.Effect;
 import org.carnetsante.access.AccessRule.Origin;
@@ -61,16 +62,16 @@ public record SpaceRules(boolean closed, List<AccessRule> rules) {
 	 * MASQUE_PS label it is about masked documents, without it about opening the space. Should the
 	 * patient's Consents contradict each other, the refusal wins.
 	 */
-	private java.util.Optional<Boolean> emergencySetting(EmergencyMode mode, boolean aboutMasked, Instant now) {
+	private Optional<Boolean> emergencySetting(EmergencyMode mode, boolean aboutMasked, Instant now) {
 		String purpose = mode.purposeOfUse().orElse(null);
-		java.util.Optional<Boolean> setting = java.util.Optional.empty();
+		Optional<Boolean> setting = Optional.empty();
 		for (AccessRule rule : rules) {
 			if (isEmergencySetting(rule) && rule.purposes().contains(purpose) && rule.isActiveAt(now)
 					&& aboutMasked == rule.criteria().labels().contains(VisibilityLabels.MASKED_FROM_PROFESSIONALS)) {
 				if (rule.effect() == Effect.DENY) {
-					return java.util.Optional.of(false);
+					return Optional.of(false);
 				}
-				setting = java.util.Optional.of(true);
+				setting = Optional.of(true);
 			}
 		}
 		return setting;

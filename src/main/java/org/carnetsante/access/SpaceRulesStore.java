@@ -2,11 +2,14 @@ package org.carnetsante.access;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -14,6 +17,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.datasource.init.DatabasePopulatorUtils;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The rules of patients' spaces, one row per resource that states them ({@code db/access/schema.sql}).
@@ -40,13 +45,13 @@ public class SpaceRulesStore {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 		this.cache = cache;
-		this.notifiesOtherNodes = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection connection) ->
+		this.notifiesOtherNodes = Boolean.TRUE.equals(jdbc.execute((Connection connection) ->
 				"PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())));
 	}
 
 	/** Replaces what a source resource states (nothing, when it states no rule and does not close). */
 	public void replace(SpaceRuleSources.Derived derived) {
-		java.util.Set<String> changed = new java.util.HashSet<>(patientsOf(derived.source()));
+		Set<String> changed = new HashSet<>(patientsOf(derived.source()));
 		changed.add(derived.patient());
 		jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", derived.source());
 		if (derived.closesSpace() || !derived.rules().isEmpty()) {
@@ -57,14 +62,14 @@ public class SpaceRulesStore {
 	}
 
 	public void remove(String source) {
-		java.util.List<String> changed = patientsOf(source);
+		List<String> changed = patientsOf(source);
 		if (!changed.isEmpty()) {
 			jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", source);
 			changed(changed);
 		}
 	}
 
-	private java.util.List<String> patientsOf(String source) {
+	private List<String> patientsOf(String source) {
 		return jdbc.queryForList("SELECT patient_id FROM carnet_space_rule WHERE source = ?", String.class, source);
 	}
 
@@ -72,15 +77,15 @@ public class SpaceRulesStore {
 	 * The spaces whose rules the current transaction changed: evicted from this node's cache once it
 	 * commits, and announced to the other nodes (PostgreSQL delivers the notification on commit only).
 	 */
-	private void changed(java.util.Collection<String> patients) {
+	private void changed(Collection<String> patients) {
 		for (String patient : patients) {
 			if (notifiesOtherNodes) {
 				jdbc.queryForList("SELECT pg_notify(?, ?)", SpaceRulesChanges.CHANNEL, patient);
 			}
 		}
-		if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
-			org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
-					new org.springframework.transaction.support.TransactionSynchronization() {
+		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+			TransactionSynchronizationManager.registerSynchronization(
+					new TransactionSynchronization() {
 						@Override
 						public void afterCompletion(int status) {
 							patients.forEach(cache::evict);

@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.EnumSet;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -22,7 +23,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class UniformNotFound {
 
 	private static final Set<RestOperationTypeEnum> READS =
-			java.util.EnumSet.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE);
+			EnumSet.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE);
 
 	static String message(String id) {
 		return "Resource " + id + " is not known";

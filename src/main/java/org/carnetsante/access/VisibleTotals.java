@@ -1,5 +1,6 @@
 package org.carnetsante.access;
 
+import java.util.Arrays;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
@@ -110,6 +111,6 @@ public class VisibleTotals {
 
 	private static boolean has(RequestDetails request, String parameter, String value) {
 		String[] values = request.getParameters().get(parameter);
-		return values != null && java.util.Arrays.asList(values).contains(value);
+		return values != null && Arrays.asList(values).contains(value);
 	}
 }

@@ -1,5 +1,6 @@
 package org.carnetsante.audit;
 
+import java.util.Collections;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -70,11 +71,11 @@ public class AccessAuditor {
 					Set.of(), failure == null ? Set.of() : Set.of(failure.getMessage()), EmergencyMode.NONE));
 		}
 		for (AuditedAccess audited : accesses) {
-			AuditEvent event = events.build(request, caller, audited, outcomeOf(audited, failure), descriptionOf(audited, failure));
+			AuditRecord record = events.record(request, caller, audited, outcomeOf(audited, failure), descriptionOf(audited, failure));
 			if (audited.allowed() && audited.mode().isEmergency() && failure == null) {
-				trail.recordNow(event); // before the data leaves
+				trail.recordNow(record); // before the data leaves
 			} else {
-				trail.recordAuditEvent(event);
+				trail.record(record);
 			}
 		}
 	}
@@ -91,7 +92,7 @@ public class AccessAuditor {
 		for (RequestAccess.Access access : journal) {
 			AccessDecision decision = access.decision();
 			List<String> patients = !access.patients().isEmpty() ? new ArrayList<>(access.patients())
-					: java.util.Collections.singletonList(access.resourceId() == null ? namedPatient : null);
+					: Collections.singletonList(access.resourceId() == null ? namedPatient : null);
 			for (String patient : patients) {
 				Key key = new Key(access.operation(), patient, decision.allowed());
 				Set<String> ids = resources.computeIfAbsent(key, k -> new LinkedHashSet<>());
@@ -112,11 +113,12 @@ public class AccessAuditor {
 		return grouped;
 	}
 
-	private static AuditEvent.AuditEventOutcome outcomeOf(AuditedAccess access, BaseServerResponseException failure) {
+	/** BALP outcome: 0 served, 4 refused (or failed on the caller's side), 8 failed on the server's. */
+	private static String outcomeOf(AuditedAccess access, BaseServerResponseException failure) {
 		if (!access.allowed() || (failure != null && failure.getStatusCode() < 500)) {
-			return AuditEvent.AuditEventOutcome._4;
+			return AuditEvent.AuditEventOutcome._4.toCode();
 		}
-		return failure == null ? AuditEvent.AuditEventOutcome._0 : AuditEvent.AuditEventOutcome._8;
+		return failure == null ? AuditEvent.AuditEventOutcome._0.toCode() : AuditEvent.AuditEventOutcome._8.toCode();
 	}
 
 	private static String descriptionOf(AuditedAccess access, BaseServerResponseException failure) {

@@ -1,6 +1,5 @@
 package org.carnetsante.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -10,16 +9,17 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.time.Instant;
 import java.util.Map;
 import org.carnetsante.access.Actor;
+import org.carnetsante.access.ActorKeys;
 import org.carnetsante.access.EmergencyMode;
 import org.carnetsante.access.ProfessionMatrix;
 import org.carnetsante.access.RequestAccess;
-import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
 
@@ -42,15 +42,12 @@ public class AccessLogOperation {
 	private static final Map<String, String> MODES = Map.of(
 			"normal", "accès normal", "bris_de_glace", "bris de glace (urgence)", "centre_15", "centre 15 (SAMU)");
 
-	private final FhirContext fhirContext;
 	private final AuditEventStore store;
 	private final ProfessionMatrix matrix;
 	private final int defaultCount;
 	private final int maxCount;
 
-	public AccessLogOperation(FhirContext fhirContext, AuditEventStore store, ProfessionMatrix matrix, int defaultCount,
-			int maxCount) {
-		this.fhirContext = fhirContext;
+	public AccessLogOperation(AuditEventStore store, ProfessionMatrix matrix, int defaultCount, int maxCount) {
 		this.store = store;
 		this.matrix = matrix;
 		this.defaultCount = defaultCount;
@@ -81,8 +78,8 @@ public class AccessLogOperation {
 		if (from + pageSize < total) {
 			log.addParameter().setName("next").setValue(new UriType(nextPage(request, patient, query)));
 		}
-		for (String json : store.search(query)) {
-			log.addParameter(entryOf(fhirContext.newJsonParser().parseResource(AuditEvent.class, json)));
+		for (AuditRecord record : store.search(query)) {
+			log.addParameter(entryOf(record));
 		}
 		return log;
 	}
@@ -96,50 +93,41 @@ public class AccessLogOperation {
 		}
 	}
 
-	private Parameters.ParametersParameterComponent entryOf(AuditEvent event) {
+	private Parameters.ParametersParameterComponent entryOf(AuditRecord record) {
 		Parameters.ParametersParameterComponent entry = new Parameters.ParametersParameterComponent().setName("access");
-		entry.addPart().setName("when").setValue(new DateTimeType(event.getRecorded()));
-		AuditEvent.AuditEventAgentComponent who = event.getAgent().stream()
-				.filter(AuditEvent.AuditEventAgentComponent::getRequestor).findFirst().orElse(null);
+		entry.addPart().setName("when").setValue(new DateTimeType(new java.util.Date(record.recordedMillis())));
+		AuditRecord.Who who = record.who();
 		if (who != null) {
-			if (who.getWho().hasDisplay()) {
-				entry.addPart().setName("who").setValue(new StringType(who.getWho().getDisplay()));
+			if (who.name() != null) {
+				entry.addPart().setName("who").setValue(new StringType(who.name()));
 			}
-			if (who.getWho().hasReference()) {
-				entry.addPart().setName("whoReference").setValue(who.getWho().copy().setDisplay(null));
+			if (who.fhirUser() != null) {
+				entry.addPart().setName("whoReference").setValue(new Reference(who.fhirUser()));
 			}
-			for (CodeableConcept role : who.getRole()) {
-				for (Coding coding : role.getCoding()) {
-					if (AuditEventFactory.PROFESSION_SYSTEM.equals(coding.getSystem())) {
-						entry.addPart().setName("profession").setValue(new Coding(coding.getSystem(), coding.getCode(),
-								matrix.professionLabel(coding.getCode()).orElse(null)));
-					}
-				}
+			if (who.profession() != null) {
+				entry.addPart().setName("profession").setValue(new Coding(AuditEventFactory.PROFESSION_SYSTEM, who.profession(),
+						matrix.professionLabel(who.profession()).orElse(null)));
+			}
+			if (who.organization() != null) {
+				entry.addPart().setName("organization").setValue(
+						new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(who.organization()));
 			}
 		}
-		event.getAgent().stream()
-				.filter(agent -> !agent.getRequestor() && agent.getWho().hasIdentifier()
-						&& org.carnetsante.access.ActorKeys.ORGANIZATION_ID_SYSTEM.equals(agent.getWho().getIdentifier().getSystem()))
-				.findFirst()
-				.ifPresent(organization -> entry.addPart().setName("organization")
-						.setValue(organization.getWho().getIdentifier().copy()));
-		String interaction = event.getSubtypeFirstRep().getCode();
-		entry.addPart().setName("action").setValue(new Coding(event.getSubtypeFirstRep().getSystem(), interaction,
+		String interaction = AuditEventFactory.interactionOf(
+				record.operation() == null ? null : ca.uhn.fhir.rest.api.RestOperationTypeEnum.valueOf(record.operation()));
+		entry.addPart().setName("action").setValue(new Coding("http://hl7.org/fhir/restful-interaction", interaction,
 				ACTIONS.getOrDefault(interaction, interaction)));
-		for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
-			if ("4".equals(entity.getRole().getCode()) && entity.getWhat().hasReference()) {
-				entry.addPart().setName("what").setValue(entity.getWhat().copy());
-			}
+		for (String resource : record.resources()) {
+			entry.addPart().setName("what").setValue(new Reference(resource));
 		}
-		String mode = AuditRows.accessModeOf(event);
+		String mode = record.accessMode();
 		entry.addPart().setName("how").setValue(new Coding(EmergencyMode.ACCESS_MODE_SYSTEM, mode, MODES.getOrDefault(mode, mode)));
-		boolean allowed = event.getOutcome() == AuditEvent.AuditEventOutcome._0;
-		entry.addPart().setName("outcome").setValue(new Coding(null, allowed ? "allowed" : "refused",
-				allowed ? "autorisé" : "refusé"));
-		if (event.hasOutcomeDesc()) {
-			entry.addPart().setName("reason").setValue(new StringType(event.getOutcomeDesc()));
+		entry.addPart().setName("outcome").setValue(new Coding(null, record.allowed() ? "allowed" : "refused",
+				record.allowed() ? "autorisé" : "refusé"));
+		if (record.outcomeDescription() != null) {
+			entry.addPart().setName("reason").setValue(new StringType(record.outcomeDescription()));
 		}
-		entry.addPart().setName("auditEvent").setValue(new org.hl7.fhir.r4.model.Reference("AuditEvent/" + event.getIdElement().getIdPart()));
+		entry.addPart().setName("auditEvent").setValue(new Reference("AuditEvent/" + record.id()));
 		return entry;
 	}
 

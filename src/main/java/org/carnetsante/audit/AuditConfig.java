@@ -26,9 +26,8 @@ public class AuditConfig {
 	}
 
 	@Bean
-	public AuditTrail auditTrail(FhirContext fhirContext, AuditEventStore store, DataSource dataSource,
-			AuditProperties audit, MeterRegistry meters) {
-		return new AuditTrail(fhirContext, store, dataSource, audit, meters);
+	public AuditTrail auditTrail(AuditEventStore store, DataSource dataSource, AuditProperties audit, MeterRegistry meters) {
+		return new AuditTrail(store, dataSource, audit, meters);
 	}
 
 	@Bean
@@ -51,10 +50,10 @@ public class AuditConfig {
 					.filter(provider -> "AuditEvent".equals(fhirContext.getResourceType(provider.getResourceType())))
 					.toList()
 					.forEach(server::unregisterProvider);
-			server.registerProvider(new AuditEventProvider(fhirContext, store));
+			server.registerProvider(new AuditEventProvider(events, store));
 			server.registerInterceptor(new AuditEventsAreImmutable());
-			server.registerProvider(new AccessLogOperation(fhirContext, store, matrix, fhir.defaultPageSize(), fhir.maxPageSize()));
-			server.setPagingProvider(new AuditLogPaging(server.getPagingProvider(), fhirContext, store));
+			server.registerProvider(new AccessLogOperation(store, matrix, fhir.defaultPageSize(), fhir.maxPageSize()));
+			server.setPagingProvider(new AuditLogPaging(server.getPagingProvider(), events, store));
 			if (audit.enabled()) {
 				server.registerInterceptor(new AccessAuditor(events, trail));
 			}

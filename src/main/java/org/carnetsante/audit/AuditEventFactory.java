@@ -19,10 +19,11 @@ import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * Builds the AuditEvent of one {@link AuditedAccess}, in the shape of IHE's Basic Audit Log Patterns
- * (BALP profiles and codes as HAPI's BALP support defines them) plus what Carnet's patients are told:
- * who (name, profession, organization), how (normal or emergency, TRE_R248 access mode and the purpose
- * of use) and, for refusals, why.
+ * The access log's entries: recorded as {@link AuditRecord}s when an access happens, served as
+ * AuditEvents in the shape of IHE's Basic Audit Log Patterns (BALP profiles and codes as HAPI's BALP
+ * support defines them), with what Carnet's patients are told besides: who (name, profession,
+ * organization), how (normal or emergency: TRE_R248 access mode and the purpose of use) and, for
+ * refusals, why.
  */
 public class AuditEventFactory {
 
@@ -43,128 +44,141 @@ public class AuditEventFactory {
 		this.clock = clock;
 	}
 
-	public AuditEvent build(RequestDetails request, CarnetCaller caller, AuditedAccess access,
-			AuditEvent.AuditEventOutcome outcome, String outcomeDescription) {
-		BalpProfileEnum profile = profileOf(access.operation(), access.patient() != null);
+	/** What to record of one access: plain values, cheap to make on the request's thread. */
+	public AuditRecord record(RequestDetails request, CarnetCaller caller, AuditedAccess access, String outcome,
+			String outcomeDescription) {
+		AuditRecord.Who who = caller == null ? null : new AuditRecord.Who(caller.subject(), caller.fhirUser(), caller.name(),
+				caller.kind() == CarnetCaller.Kind.PROFESSIONAL ? caller.idNat() : null, caller.profession(),
+				caller.specialty(), caller.relationship() == null ? null : caller.relationship().name(),
+				caller.organization(), caller.organizationSector());
+		String address = request instanceof ServletRequestDetails servlet && servlet.getServletRequest() != null
+				? servlet.getServletRequest().getRemoteAddr() : null;
+		boolean query = profileOf(access.operation(), access.patient() != null).getAction() == AuditEvent.AuditEventAction.E;
+		return new AuditRecord(UUID.randomUUID().toString(), clock.millis(),
+				access.operation() == null ? null : access.operation().name(), access.patient(), access.resources().stream().toList(),
+				outcome, outcomeDescription, access.mode().accessMode(), access.mode().purposeOfUse().orElse(null), who,
+				caller == null ? null : caller.clientId(), address, request.getFhirServerBase(), request.getRequestId(),
+				query ? request.getCompleteUrl() : null);
+	}
+
+	/** The BALP AuditEvent of a recorded access. */
+	public AuditEvent toAuditEvent(AuditRecord record) {
+		RestOperationTypeEnum operation = record.operation() == null ? null : RestOperationTypeEnum.valueOf(record.operation());
+		BalpProfileEnum profile = profileOf(operation, record.patient() != null);
 		AuditEvent event = new AuditEvent();
-		event.setId(UUID.randomUUID().toString());
+		event.setId(record.id());
 		event.getMeta().addProfile(profile.getProfileUrl());
 		event.setType(new Coding(BalpConstants.CS_AUDIT_EVENT_TYPE, "rest", "Restful Operation"));
-		event.addSubtype(new Coding(BalpConstants.CS_RESTFUL_INTERACTION, interactionOf(access.operation()), null));
+		event.addSubtype(new Coding(BalpConstants.CS_RESTFUL_INTERACTION, interactionOf(operation), null));
 		event.setAction(profile.getAction());
-		event.setRecorded(Date.from(clock.instant()));
-		event.setOutcome(outcome);
-		if (outcomeDescription != null) {
-			event.setOutcomeDesc(outcomeDescription);
+		event.setRecorded(new Date(record.recordedMillis()));
+		event.setOutcome(AuditEvent.AuditEventOutcome.fromCode(record.outcome()));
+		event.setOutcomeDesc(record.outcomeDescription());
+		event.addPurposeOfEvent(new CodeableConcept(new Coding(EmergencyMode.ACCESS_MODE_SYSTEM, record.accessMode(), null)));
+		if (record.purposeOfUse() != null) {
+			event.addPurposeOfEvent(new CodeableConcept(new Coding(EmergencyMode.PURPOSE_SYSTEM, record.purposeOfUse(), null)));
 		}
-		event.addPurposeOfEvent(new CodeableConcept(
-				new Coding(EmergencyMode.ACCESS_MODE_SYSTEM, access.mode().accessMode(), null)));
-		access.mode().purposeOfUse().ifPresent(purpose ->
-				event.addPurposeOfEvent(new CodeableConcept(new Coding(EmergencyMode.PURPOSE_SYSTEM, purpose, null))));
 
-		addClient(event, request, caller, profile);
-		addServer(event, request, profile);
-		addUser(event, caller, access.mode());
-		addOrganization(event, caller);
-		event.getSource().setSite(request.getFhirServerBase())
+		AuditEvent.AuditEventAgentComponent client = event.addAgent()
+				.setType(new CodeableConcept(profile.getAgentClientTypeCoding()))
+				.setRequestor(false);
+		if (record.clientId() != null) {
+			client.setWho(new Reference().setIdentifier(new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(record.clientId())));
+		}
+		if (record.clientAddress() != null) {
+			client.getNetwork().setAddress(record.clientAddress()).setType(BalpConstants.AUDIT_EVENT_AGENT_NETWORK_TYPE_IP_ADDRESS);
+		}
+		AuditEvent.AuditEventAgentComponent server = event.addAgent()
+				.setType(new CodeableConcept(profile.getAgentServerTypeCoding()))
+				.setRequestor(false);
+		server.getNetwork().setAddress(record.server()).setType(BalpConstants.AUDIT_EVENT_AGENT_NETWORK_TYPE_URI);
+		addUser(event, record);
+		addOrganization(event, record.who());
+		event.getSource().setSite(record.server())
 				.setObserver(new Reference().setDisplay(source))
 				.addType(new Coding(SOURCE_TYPE, "4", "Application Server"));
 
-		if (access.patient() != null) {
+		if (record.patient() != null) {
 			event.addEntity()
-					.setWhat(new Reference("Patient/" + access.patient()))
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON, null))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_1_PATIENT, null));
+					.setWhat(new Reference("Patient/" + record.patient()))
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON,
+							BalpConstants.CS_AUDIT_ENTITY_TYPE_1_PERSON_DISPLAY))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_1_PATIENT,
+							BalpConstants.CS_OBJECT_ROLE_1_PATIENT_DISPLAY));
 		}
-		// Codes without their displays: one entity per resource returned, and the log keeps them all.
-		for (String resource : access.resources()) {
+		for (String resource : record.resources()) {
 			event.addEntity()
 					.setWhat(new Reference(resource))
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT, null))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE, null));
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT,
+							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT_DISPLAY))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE,
+							BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE_DISPLAY));
 		}
-		if (profile.getAction() == AuditEvent.AuditEventAction.E && request.getCompleteUrl() != null) {
+		if (record.query() != null) {
 			event.addEntity()
-					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT, null))
-					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_24_QUERY, null))
-					.setQuery(request.getCompleteUrl().getBytes(StandardCharsets.UTF_8));
+					.setType(new Coding(BalpConstants.CS_AUDIT_ENTITY_TYPE, BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT,
+							BalpConstants.CS_AUDIT_ENTITY_TYPE_2_SYSTEM_OBJECT_DISPLAY))
+					.setRole(new Coding(BalpConstants.CS_OBJECT_ROLE, BalpConstants.CS_OBJECT_ROLE_24_QUERY, "Query"))
+					.setDescription(record.query())
+					.setQuery(record.query().getBytes(StandardCharsets.UTF_8));
 		}
-		if (request.getRequestId() != null) {
+		if (record.requestId() != null) {
 			event.addEntity()
 					.setType(new Coding("https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType", "XrequestId", null))
-					.setWhat(new Reference().setIdentifier(new Identifier().setValue(request.getRequestId())));
+					.setWhat(new Reference().setIdentifier(new Identifier().setValue(record.requestId())));
 		}
 		return event;
 	}
 
-	private static void addClient(AuditEvent event, RequestDetails request, CarnetCaller caller, BalpProfileEnum profile) {
-		AuditEvent.AuditEventAgentComponent client = event.addAgent()
-				.setType(new CodeableConcept(profile.getAgentClientTypeCoding()))
-				.setRequestor(false);
-		if (caller != null) {
-			client.setWho(new Reference().setIdentifier(new Identifier().setSystem(CLIENT_ID_SYSTEM).setValue(caller.clientId())));
-		}
-		if (request instanceof ServletRequestDetails servlet && servlet.getServletRequest() != null) {
-			client.getNetwork().setAddress(servlet.getServletRequest().getRemoteAddr())
-					.setType(BalpConstants.AUDIT_EVENT_AGENT_NETWORK_TYPE_IP_ADDRESS);
-		}
-	}
-
-	private static void addServer(AuditEvent event, RequestDetails request, BalpProfileEnum profile) {
-		AuditEvent.AuditEventAgentComponent server = event.addAgent()
-				.setType(new CodeableConcept(profile.getAgentServerTypeCoding()))
-				.setRequestor(false);
-		server.getWho().setDisplay(request.getFhirServerBase());
-		server.getNetwork().setAddress(request.getFhirServerBase()).setType(BalpConstants.AUDIT_EVENT_AGENT_NETWORK_TYPE_URI);
-	}
-
 	/** The person (or system) who asked: the requestor, with what the patient's access log shows of them. */
-	private static void addUser(AuditEvent event, CarnetCaller caller, EmergencyMode mode) {
+	private static void addUser(AuditEvent event, AuditRecord record) {
 		AuditEvent.AuditEventAgentComponent user = event.addAgent()
 				.setType(new CodeableConcept(new Coding(PARTICIPATION_TYPE, "IRCP", "information recipient")))
 				.setRequestor(true);
-		if (caller == null) {
+		AuditRecord.Who who = record.who();
+		if (who == null) {
 			return;
 		}
-		Reference who = new Reference().setDisplay(caller.name());
-		if (caller.fhirUser() != null) {
-			who.setReference(caller.fhirUser());
+		Reference reference = new Reference().setDisplay(who.name());
+		if (who.fhirUser() != null) {
+			reference.setReference(who.fhirUser());
 		}
-		if (caller.idNat() != null && caller.kind() == CarnetCaller.Kind.PROFESSIONAL) {
-			who.setIdentifier(new Identifier().setSystem(ActorKeys.PROFESSIONAL_ID_SYSTEM).setValue(caller.idNat()));
-		} else if (caller.fhirUser() == null && caller.organization() != null) {
-			who.setIdentifier(new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(caller.organization()));
+		if (who.idNat() != null) {
+			reference.setIdentifier(new Identifier().setSystem(ActorKeys.PROFESSIONAL_ID_SYSTEM).setValue(who.idNat()));
+		} else if (who.fhirUser() == null && who.organization() != null) {
+			reference.setIdentifier(new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(who.organization()));
 		}
-		user.setWho(who);
-		user.setAltId(caller.subject());
-		if (caller.profession() != null) {
-			user.addRole(new CodeableConcept(new Coding(PROFESSION_SYSTEM, caller.profession(), null)));
+		user.setWho(reference);
+		user.setAltId(who.subject());
+		if (who.profession() != null) {
+			user.addRole(new CodeableConcept(new Coding(PROFESSION_SYSTEM, who.profession(), null)));
 		}
-		if (caller.specialty() != null) {
-			user.addRole(new CodeableConcept(new Coding(SPECIALTY_SYSTEM, caller.specialty(), null)));
+		if (who.specialty() != null) {
+			user.addRole(new CodeableConcept(new Coding(SPECIALTY_SYSTEM, who.specialty(), null)));
 		}
-		if (caller.relationship() != null) {
-			user.addRole(new CodeableConcept(new Coding(RELATIONSHIP_SYSTEM, caller.relationship().name(), null)));
+		if (who.relationship() != null) {
+			user.addRole(new CodeableConcept(new Coding(RELATIONSHIP_SYSTEM, who.relationship(), null)));
 		}
-		mode.purposeOfUse().ifPresent(purpose ->
-				user.addPurposeOfUse(new CodeableConcept(new Coding(EmergencyMode.PURPOSE_SYSTEM, purpose, null))));
+		if (record.purposeOfUse() != null) {
+			user.addPurposeOfUse(new CodeableConcept(new Coding(EmergencyMode.PURPOSE_SYSTEM, record.purposeOfUse(), null)));
+		}
 	}
 
-	private static void addOrganization(AuditEvent event, CarnetCaller caller) {
-		if (caller == null || caller.organization() == null) {
+	private static void addOrganization(AuditEvent event, AuditRecord.Who who) {
+		if (who == null || who.organization() == null) {
 			return;
 		}
 		AuditEvent.AuditEventAgentComponent organization = event.addAgent()
 				.setType(new CodeableConcept(new Coding(ROLE_CLASS, "PROV", "healthcare provider")))
 				.setRequestor(false)
 				.setWho(new Reference().setIdentifier(
-						new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(caller.organization())));
-		if (caller.organizationSector() != null) {
-			organization.addRole(new CodeableConcept(new Coding(SECTOR_SYSTEM, caller.organizationSector(), null)));
+						new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(who.organization())));
+		if (who.sector() != null) {
+			organization.addRole(new CodeableConcept(new Coding(SECTOR_SYSTEM, who.sector(), null)));
 		}
 	}
 
-	private static BalpProfileEnum profileOf(RestOperationTypeEnum operation, boolean patient) {
+	static BalpProfileEnum profileOf(RestOperationTypeEnum operation, boolean patient) {
 		return switch (operation == null ? RestOperationTypeEnum.SEARCH_TYPE : operation) {
 			case CREATE -> patient ? BalpProfileEnum.PATIENT_CREATE : BalpProfileEnum.BASIC_CREATE;
 			case UPDATE, PATCH, META_ADD, META_DELETE -> patient ? BalpProfileEnum.PATIENT_UPDATE : BalpProfileEnum.BASIC_UPDATE;

@@ -1,6 +1,5 @@
 package org.carnetsante.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Read;
@@ -25,11 +24,11 @@ import org.hl7.fhir.r4.model.IdType;
  */
 public class AuditEventProvider implements IResourceProvider {
 
-	private final FhirContext fhirContext;
+	private final AuditEventFactory events;
 	private final AuditEventStore store;
 
-	public AuditEventProvider(FhirContext fhirContext, AuditEventStore store) {
-		this.fhirContext = fhirContext;
+	public AuditEventProvider(AuditEventFactory events, AuditEventStore store) {
+		this.events = events;
 		this.store = store;
 	}
 
@@ -41,7 +40,7 @@ public class AuditEventProvider implements IResourceProvider {
 	@Read
 	public AuditEvent read(@IdParam IdType id) {
 		return store.find(id.getIdPart())
-				.map(json -> fhirContext.newJsonParser().parseResource(AuditEvent.class, json))
+				.map(events::toAuditEvent)
 				.orElseThrow(() -> new ResourceNotFoundException(id));
 	}
 
@@ -64,6 +63,6 @@ public class AuditEventProvider implements IResourceProvider {
 			// Confined to the caller's own space, whose entries it may all see: the count is its total.
 			VisibleTotals.markCountedByProvider(request);
 		}
-		return new AuditLogBundle(fhirContext, store, new AuditLogQuery(patientId, from, to));
+		return new AuditLogBundle(events, store, new AuditLogQuery(patientId, from, to));
 	}
 }

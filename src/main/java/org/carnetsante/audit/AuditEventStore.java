@@ -1,5 +1,7 @@
 package org.carnetsante.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,20 +14,18 @@ import org.springframework.jdbc.datasource.init.DatabasePopulatorUtils;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
- * Where AuditEvents live: an append-only table ({@code db/audit/schema.sql}) written in batches, not
- * HAPI's resource tables. One access log entry per access to patient data means as many rows as reads;
- * HAPI would index some twenty search parameters and the full text of each, costing more than the read
- * it records (bench/README.md), and would let clients update or delete them.
+ * Where the access log lives: an append-only table ({@code db/audit/schema.sql}) written in batches,
+ * one row per {@link AuditRecord} (its searchable columns and the record as JSON), not HAPI's resource
+ * tables. One entry per access to patient data means as many rows as reads; HAPI would index some
+ * twenty search parameters and the full text of each, costing more than the read it records, and would
+ * let clients update or delete them.
  */
 public class AuditEventStore {
 
-	/** One row to write: the searchable columns and the AuditEvent itself (JSON). */
-	public record Row(
-			String id, Instant recorded, String patient, String agent, String action, String outcome, String accessMode,
-			String json) {}
-
 	/** Which entries of the log a search wants, newest first. */
 	public record Query(String patient, Instant from, Instant to, int offset, int count) {}
+
+	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private final JdbcTemplate jdbc;
 
@@ -35,34 +35,39 @@ public class AuditEventStore {
 		this.jdbc = new JdbcTemplate(dataSource);
 	}
 
-	public void insert(List<Row> rows) {
+	public void insert(List<AuditRecord> records) {
 		jdbc.batchUpdate(
-				"INSERT INTO carnet_audit_event (id, recorded, patient_id, agent, action, outcome, access_mode, event)"
-						+ " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-				rows, rows.size(), (statement, row) -> {
-					statement.setString(1, row.id());
-					statement.setTimestamp(2, Timestamp.from(row.recorded()));
-					statement.setString(3, row.patient());
-					statement.setString(4, row.agent());
-					statement.setString(5, row.action());
-					statement.setString(6, row.outcome());
-					statement.setString(7, row.accessMode());
-					statement.setString(8, row.json());
+				"INSERT INTO carnet_audit_event (id, recorded, patient_id, agent, outcome, access_mode, record)"
+						+ " VALUES (?, ?, ?, ?, ?, ?, ?)",
+				records, records.size(), (statement, record) -> {
+					statement.setString(1, record.id());
+					statement.setTimestamp(2, new Timestamp(record.recordedMillis()));
+					statement.setString(3, record.patient());
+					statement.setString(4, record.who() == null ? null
+							: record.who().fhirUser() != null ? record.who().fhirUser() : record.who().organization());
+					statement.setString(5, record.outcome());
+					statement.setString(6, record.accessMode());
+					statement.setString(7, write(record));
 				});
 	}
 
-	public Optional<String> find(String id) {
-		return jdbc.queryForList("SELECT event FROM carnet_audit_event WHERE id = ?", String.class, id).stream().findFirst();
+	public Optional<AuditRecord> find(String id) {
+		return jdbc.queryForList("SELECT record FROM carnet_audit_event WHERE id = ?", String.class, id).stream()
+				.findFirst()
+				.map(AuditEventStore::read);
 	}
 
-	/** The AuditEvents (JSON) a query selects, newest first. */
-	public List<String> search(Query query) {
+	/** The entries a query selects, newest first. */
+	public List<AuditRecord> search(Query query) {
 		List<Object> arguments = new ArrayList<>();
 		String where = where(query, arguments);
 		arguments.add(query.count());
 		arguments.add(query.offset());
-		return jdbc.queryForList("SELECT event FROM carnet_audit_event" + where
-				+ " ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?", String.class, arguments.toArray());
+		return jdbc.queryForList("SELECT record FROM carnet_audit_event" + where
+						+ " ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?", String.class, arguments.toArray())
+				.stream()
+				.map(AuditEventStore::read)
+				.toList();
 	}
 
 	public int count(Query query) {
@@ -86,5 +91,21 @@ public class AuditEventStore {
 			arguments.add(Timestamp.from(query.to()));
 		}
 		return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+	}
+
+	private static String write(AuditRecord record) {
+		try {
+			return JSON.writeValueAsString(record);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Cannot encode an access log entry", e);
+		}
+	}
+
+	private static AuditRecord read(String json) {
+		try {
+			return JSON.readValue(json, AuditRecord.class);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("Cannot decode an access log entry", e);
+		}
 	}
 }

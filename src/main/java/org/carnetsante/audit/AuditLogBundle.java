@@ -1,6 +1,5 @@
 package org.carnetsante.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import jakarta.annotation.Nonnull;
 import java.util.ArrayList;
@@ -8,20 +7,19 @@ import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.InstantType;
 
 /** A search of the access log, newest first, read page by page from {@link AuditEventStore}. */
 class AuditLogBundle implements IBundleProvider {
 
-	private final FhirContext fhirContext;
+	private final AuditEventFactory events;
 	private final AuditEventStore store;
 	private final AuditLogQuery query;
 	private final InstantType published = InstantType.now();
 	private Integer size;
 
-	AuditLogBundle(FhirContext fhirContext, AuditEventStore store, AuditLogQuery query) {
-		this.fhirContext = fhirContext;
+	AuditLogBundle(AuditEventFactory events, AuditEventStore store, AuditLogQuery query) {
+		this.events = events;
 		this.store = store;
 		this.query = query;
 	}
@@ -38,14 +36,14 @@ class AuditLogBundle implements IBundleProvider {
 	@Nonnull
 	@Override
 	public List<IBaseResource> getResources(int fromIndex, int toIndex) {
-		List<IBaseResource> events = new ArrayList<>();
+		List<IBaseResource> page = new ArrayList<>();
 		if (toIndex <= fromIndex) {
-			return events;
+			return page;
 		}
-		for (String json : store.search(query.page(fromIndex, toIndex - fromIndex))) {
-			events.add(fhirContext.newJsonParser().parseResource(AuditEvent.class, json));
+		for (AuditRecord record : store.search(query.page(fromIndex, toIndex - fromIndex))) {
+			page.add(this.events.toAuditEvent(record));
 		}
-		return events;
+		return page;
 	}
 
 	@Override

@@ -1,6 +1,5 @@
 package org.carnetsante.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.IPagingProvider;
@@ -13,12 +12,12 @@ import ca.uhn.fhir.rest.server.IPagingProvider;
 class AuditLogPaging implements IPagingProvider {
 
 	private final IPagingProvider searches;
-	private final FhirContext fhirContext;
+	private final AuditEventFactory events;
 	private final AuditEventStore store;
 
-	AuditLogPaging(IPagingProvider searches, FhirContext fhirContext, AuditEventStore store) {
+	AuditLogPaging(IPagingProvider searches, AuditEventFactory events, AuditEventStore store) {
 		this.searches = searches;
-		this.fhirContext = fhirContext;
+		this.events = events;
 		this.store = store;
 	}
 
@@ -41,7 +40,7 @@ class AuditLogPaging implements IPagingProvider {
 	public IBundleProvider retrieveResultList(RequestDetails request, String searchId) {
 		if (AuditLogQuery.isPageId(searchId)) {
 			try {
-				return new AuditLogBundle(fhirContext, store, AuditLogQuery.ofPageId(searchId));
+				return new AuditLogBundle(events, store, AuditLogQuery.ofPageId(searchId));
 			} catch (IllegalArgumentException e) {
 				return null; // HAPI answers that the search is unknown
 			}

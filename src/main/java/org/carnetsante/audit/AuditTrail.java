@@ -1,8 +1,6 @@
 package org.carnetsante.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
-import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -12,7 +10,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -21,34 +18,29 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Writes AuditEvents to {@link AuditEventStore} without making requests wait: events go into a bounded
- * queue that one writer thread drains in batches, one transaction per batch. Nothing is dropped: a full
- * queue makes requests wait (then fail) rather than go unaudited, a failed batch is retried, and a
- * clean shutdown writes whatever is queued once the web server has stopped taking requests. An
- * emergency access is written at once, on the request's thread, before any data is returned
- * ({@link #recordNow}).
- *
- * <p>It is the sink HAPI's BALP support defines ({@link IBalpAuditEventSink}).
+ * Writes the access log ({@link AuditRecord}s, into {@link AuditEventStore}) without making requests
+ * wait: records go into a bounded queue that one writer thread drains in batches, one transaction per
+ * batch. Nothing is dropped: a full queue makes requests wait (then fail) rather than go unaudited, a
+ * failed batch is retried, and a clean shutdown writes whatever is queued once the web server has
+ * stopped taking requests. An emergency access is written at once, on the request's thread, before any
+ * data is returned ({@link #recordNow}).
  */
-public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
+public class AuditTrail implements SmartLifecycle {
 
 	private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
 	/** Pause after a failed batch, before writing it again. */
 	private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
-	private final FhirContext fhirContext;
 	private final AuditEventStore store;
 	private final AuditProperties properties;
-	private final BlockingQueue<AuditEvent> queue;
+	private final BlockingQueue<AuditRecord> queue;
 	private final TransactionTemplate transactions;
 	private final Counter written;
 	private volatile boolean running;
 	private volatile boolean stopping;
 	private Thread writer;
 
-	public AuditTrail(FhirContext fhirContext, AuditEventStore store, DataSource dataSource, AuditProperties properties,
-			MeterRegistry meters) {
-		this.fhirContext = fhirContext;
+	public AuditTrail(AuditEventStore store, DataSource dataSource, AuditProperties properties, MeterRegistry meters) {
 		this.store = store;
 		this.properties = properties;
 		this.queue = new LinkedBlockingQueue<>(properties.queueCapacity());
@@ -59,9 +51,8 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 		meters.gauge("carnet.audit.queue.size", queue, BlockingQueue::size);
 	}
 
-	/** Queues an AuditEvent; waits for room in a full queue, then fails the request (503). */
-	@Override
-	public void recordAuditEvent(AuditEvent event) {
+	/** Queues an access; waits for room in a full queue, then fails the request (503). */
+	public void record(AuditRecord event) {
 		if (!running) {
 			recordNow(event);
 			return;
@@ -76,21 +67,21 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 		}
 	}
 
-	/** Writes an AuditEvent at once, in its own transaction; fails the request if it cannot. */
-	public void recordNow(AuditEvent event) {
-		List<AuditEventStore.Row> rows = List.of(AuditRows.of(fhirContext, event));
+	/** Writes an access at once, in its own transaction; fails the request if it cannot. */
+	public void recordNow(AuditRecord event) {
+		List<AuditRecord> rows = List.of(event);
 		try {
 			transactions.executeWithoutResult(status -> store.insert(rows));
 			written.increment();
 		} catch (RuntimeException e) {
-			LOG.error("Could not record an access: {}", rows.get(0).json(), e);
+			LOG.error("Could not record an access: {}", event, e);
 			throw new AuditUnavailableException("The access could not be recorded: it is refused");
 		}
 	}
 
 	/** Writes everything queued so far (tests and shutdown). */
 	public void flush() {
-		List<AuditEvent> batch = new ArrayList<>();
+		List<AuditRecord> batch = new ArrayList<>();
 		while (queue.drainTo(batch, properties.batchSize()) > 0) {
 			writeWithRetries(batch);
 			batch.clear();
@@ -98,11 +89,11 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 	}
 
 	private void drainForever() {
-		List<AuditEvent> batch = new ArrayList<>(properties.batchSize());
+		List<AuditRecord> batch = new ArrayList<>(properties.batchSize());
 		while (!stopping || !queue.isEmpty()) {
 			try {
 				batch.clear();
-				AuditEvent first = queue.poll(properties.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
+				AuditRecord first = queue.poll(properties.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
 				if (first == null) {
 					continue;
 				}
@@ -115,22 +106,13 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 				return;
 			} catch (RuntimeException | Error e) {
 				// The writer must outlive any one batch: log what could not be written, keep going.
-				LOG.error("AuditEvents could not be written: {}", batch, e);
+				LOG.error("Access log entries could not be written: {}", batch, e);
 			}
 		}
 	}
 
-	private void writeWithRetries(List<AuditEvent> batch) {
-		List<AuditEventStore.Row> rows = new ArrayList<>(batch.size());
-		for (AuditEvent event : batch) {
-			try {
-				rows.add(AuditRows.of(fhirContext, event));
-			} catch (RuntimeException | AssertionError e) {
-				LOG.error("An AuditEvent could not be encoded and is kept in this log only: {} {} {}",
-						event.getIdElement().getIdPart(), event.getRecorded(), event.getEntity().stream()
-								.map(entity -> entity.getWhat().getReference()).toList(), e);
-			}
-		}
+	private void writeWithRetries(List<AuditRecord> batch) {
+		List<AuditRecord> rows = List.copyOf(batch);
 		while (true) {
 			try {
 				transactions.executeWithoutResult(status -> store.insert(rows));
@@ -139,10 +121,10 @@ public class AuditTrail implements IBalpAuditEventSink, SmartLifecycle {
 			} catch (RuntimeException e) {
 				if (stopping && Thread.currentThread().isInterrupted()) {
 					// Last resort when the database is gone at shutdown: the log keeps them.
-					rows.forEach(row -> LOG.error("Unwritten AuditEvent: {}", row.json()));
+					rows.forEach(row -> LOG.error("Unwritten access log entry: {}", row));
 					return;
 				}
-				LOG.warn("Writing {} AuditEvents failed; retrying in {}", rows.size(), RETRY_PAUSE, e);
+				LOG.warn("Writing {} access log entries failed; retrying in {}", rows.size(), RETRY_PAUSE, e);
 				try {
 					Thread.sleep(RETRY_PAUSE.toMillis());
 				} catch (InterruptedException interrupted) {

@@ -17,8 +17,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxJsonNestingDepth deepest JSON nesting accepted in a request body; deeper gets 400
  * @param openapiEnabled serve the OpenAPI description and Swagger UI under {@code /fhir/api-docs}
  * @param reuseCachedSearchResults how long HAPI answers an identical search from its stored results
- *     instead of running it again; 0 never. The access policy never reuses another caller's results,
- *     whatever this says (results are judged per caller).
+ *     instead of running it again; 0 never. Stored results may serve another caller: the access
+ *     policy judges every page for the caller it is shown to.
  */
 @ConfigurationProperties("carnet.fhir")
 public record FhirProperties(

@@ -399,7 +399,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 		Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
 		while (true) {
 			List<String> events = jdbc.queryForList(
-					"SELECT event FROM carnet_audit_event WHERE event LIKE ?", String.class, "%\"" + requestId + "\"%");
+					"SELECT record FROM carnet_audit_event WHERE record LIKE ?", String.class, "%\"" + requestId + "\"%");
 			if (!events.isEmpty() || Instant.now().isAfter(deadline)) {
 				List<JsonNode> parsed = new ArrayList<>();
 				for (String event : events) {

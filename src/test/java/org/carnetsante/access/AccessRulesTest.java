@@ -142,10 +142,10 @@ class AccessRulesTest extends CarnetServerTest {
 
 		assertThat(response.statusCode()).isEqualTo(200);
 		// No waiting: the event was written before the response left.
-		String event = jdbc.queryForObject("SELECT event FROM carnet_audit_event WHERE event LIKE ? AND access_mode = ?",
+		String event = jdbc.queryForObject("SELECT record FROM carnet_audit_event WHERE record LIKE ? AND access_mode = ?",
 				String.class, "%" + requestId + "%", "bris_de_glace");
-		assertThat(event).contains("\"BTG\"").contains(space.id(Item.CONSULTATION)).contains(patient)
-				.contains(space.emergencyDoctor.idNat());
+		assertThat(event).contains("\"BTG\"").contains(space.id(Item.CONSULTATION))
+				.contains("\"patient\":\"" + patient.substring("Patient/".length()) + "\"").contains(space.emergencyDoctor.idNat());
 	}
 
 	@Test

@@ -2,7 +2,6 @@ package org.carnetsante.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -23,7 +21,6 @@ import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.Fixtures;
 import org.carnetsante.support.TestSpace;
 import org.carnetsante.support.TestSpace.Item;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -84,7 +81,7 @@ class AccessLogTest extends CarnetServerTest {
 		assertThat(send(request("").header("Content-Type", "application/fhir+json")
 				.POST(HttpRequest.BodyPublishers.ofString(transaction)).build()).statusCode()).as("inside a transaction")
 				.isEqualTo(403);
-		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE event LIKE '%forged%'", Long.class))
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE record LIKE '%forged%'", Long.class))
 				.isZero();
 		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event", Long.class)).isGreaterThanOrEqualTo(before);
 	}
@@ -139,20 +136,18 @@ class AccessLogTest extends CarnetServerTest {
 	@Test
 	void aCleanShutdownWritesEveryQueuedEvent() {
 		// A trail that would not write on its own for an hour: only stopping it can.
-		AuditTrail trail = new AuditTrail(FhirContext.forR4Cached(), store, dataSource,
+		AuditTrail trail = new AuditTrail(store, dataSource,
 				new AuditProperties(true, 1000, 50, Duration.ofHours(1), Duration.ofSeconds(1), "test"), new SimpleMeterRegistry());
 		trail.start();
 		String marker = "shutdown-" + UUID.randomUUID();
 		for (int i = 0; i < 120; i++) {
-			AuditEvent event = Fixtures.auditEvent(marker);
-			event.setId(UUID.randomUUID().toString());
-			event.setRecorded(new Date());
-			trail.recordAuditEvent(event);
+			trail.record(new AuditRecord(UUID.randomUUID().toString(), System.currentTimeMillis(), "READ", null, List.of(),
+					"0", marker, "normal", null, null, "test-client", null, "http://localhost/fhir", null, null));
 		}
 
 		trail.stop();
 
-		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE event LIKE ?", Long.class,
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE record LIKE ?", Long.class,
 				"%" + marker + "%")).isEqualTo(120);
 	}
 
