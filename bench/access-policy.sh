@@ -10,7 +10,7 @@
 # hospital. Measured with wrk, concurrency CONNECTIONS on 2 threads, SECONDS per run, ROUNDS rounds
 # alternating which server goes first:
 #   read   GET /fhir/DocumentReference/{id}          (a random document of those spaces)
-#   search GET /fhir/DocumentReference?patient={id}  (a random space: DOCUMENTS matches, one page)
+#   search GET /fhir/DocumentReference?status=current&patient={id}  (a random space: DOCUMENTS matches, one page)
 # Prints requests per second of each run, the medians and the ratio policy-on / policy-off.
 #
 # Needs wrk (Debian package wrk), python3, openssl, psql, PostgreSQL on 127.0.0.1:5432 (trust).

@@ -27,9 +27,9 @@ const checks = mode === 'accepted'
       'Keycloak issued a token': tokenResponse.status === 200 && Boolean(token),
       'its system/Patient.rs scope opens Patient search': (await status('Patient?_id=example-ins-demo')) === 200,
       'its system/DocumentReference.rs scope opens DocumentReference search':
-        (await status('DocumentReference?patient=example-ins-demo')) === 200,
+        (await status('DocumentReference?status=current&patient=example-ins-demo')) === 200,
       "the care team's hospital sees Marie's documents, not the one masked from professionals":
-        (await total('DocumentReference?patient=example-ins-demo&_total=accurate')) === 3,
+        (await total('DocumentReference?status=current&patient=example-ins-demo&_total=accurate')) === 4,
       'a search that names no space is refused (400)': (await status('DocumentReference')) === 400,
       'a type it was not granted stays closed (403)': (await status('Communication')) === 403
     }

@@ -25,7 +25,7 @@ const launchPage = page(`
 const callbackPage = page(`
   FHIR.oauth2.ready().then(async (client) => {
     const patient = await client.patient.read();
-    const documents = await client.request('DocumentReference?patient=' + client.patient.id);
+    const documents = await client.request('DocumentReference?status=current&patient=' + client.patient.id);
     document.getElementById('result').textContent = JSON.stringify({
       patient: patient.id, family: patient.name[0].family, fhirUser: client.getFhirUser(),
       documents: documents.resourceType + '/' + documents.type

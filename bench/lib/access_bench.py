@@ -76,7 +76,7 @@ def populate(base, patients, documents, out_dir):
         with urllib.request.urlopen(request) as response:
             answer = json.load(response)
         locations = [entry["response"]["location"].split("/_history")[0] for entry in answer["entry"]]
-        patient_paths.append("/fhir/DocumentReference?patient=" + locations[0])
+        patient_paths.append("/fhir/DocumentReference?status=current&patient=" + locations[0])
         document_paths.extend("/fhir/" + location for location in locations if location.startswith("DocumentReference"))
     with open(os.path.join(out_dir, "search.paths"), "w") as f:
         f.write("\n".join(patient_paths) + "\n")

@@ -35,6 +35,9 @@ import org.hl7.fhir.r4.model.Reference;
 @Interceptor
 public class WritePolicy {
 
+	/** Who may write is decided before anything else looks at the write (documents, validation). */
+	public static final int HOOK_ORDER = -200;
+
 	private final FhirContext fhirContext;
 	private final AccessPolicyService policy;
 
@@ -43,17 +46,17 @@ public class WritePolicy {
 		this.policy = policy;
 	}
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HOOK_ORDER)
 	public void beforeCreate(IBaseResource created, RequestDetails request) {
 		check(request, null, created, RestOperationTypeEnum.CREATE);
 	}
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HOOK_ORDER)
 	public void beforeUpdate(IBaseResource previous, IBaseResource updated, RequestDetails request) {
 		check(request, previous, updated, RestOperationTypeEnum.UPDATE);
 	}
 
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HOOK_ORDER)
 	public void beforeDelete(IBaseResource deleted, RequestDetails request) {
 		check(request, deleted, null, RestOperationTypeEnum.DELETE);
 	}

@@ -10,6 +10,8 @@ import java.util.List;
 import org.carnetsante.profiles.CarnetImplementationGuide;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Enumerations;
@@ -77,7 +79,7 @@ class DemoData {
 		// Spaces first: the guide's other examples (care team, consents) are about them.
 		guide.examples().stream()
 				.sorted(java.util.Comparator.comparing(example -> "Patient".equals(fhirContext.getResourceType(example)) ? 0 : 1))
-				.forEach(this::store);
+				.forEach(this::storeExample);
 		store(practitioner("demo-gp", "Martin", "Jean", "810000000001", "10"));
 		store(practitioner("demo-pharmacist", "Bernard", "Sophie", "810000000002", "21"));
 		store(practitioner("demo-nurse", "Petit", "Luc", "810000000003", "60"));
@@ -120,23 +122,53 @@ class DemoData {
 	}
 
 	/** A document of a demo space, written by the demo GP (PDSm's full shape comes with the documents' issue). */
-	private static DocumentReference document(String id, String patient, String type, String title, String label) {
+	/** A document with PDSm's metadata; its bytes in a Binary of its own, stored first. */
+	private DocumentReference document(String id, String patient, String type, String title, String label) {
+		byte[] bytes = (title + " (document de démonstration)").getBytes(StandardCharsets.UTF_8);
+		Binary binary = new Binary();
+		binary.setId(id + "-bytes");
+		binary.setContentType("text/plain");
+		binary.setData(bytes);
+		store(binary);
 		DocumentReference document = new DocumentReference();
 		document.setId(id);
+		document.setMasterIdentifier(new Identifier().setSystem("urn:ietf:rfc:3986").setValue("urn:carnet:demo:" + id));
 		document.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
 		document.setType(new CodeableConcept(new Coding("http://loinc.org", type, title)));
+		document.addCategory(new CodeableConcept(new Coding(
+				"https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument", "10", "Compte rendu")));
 		document.setSubject(new Reference("Patient/" + patient));
 		document.setDate(new java.util.Date());
 		document.addAuthor(new Reference().setIdentifier(new Identifier().setSystem(ID_NAT).setValue("810000000001")));
+		document.setCustodian(new Reference().setDisplay("Carnet"));
+		document.addSecurityLabel(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N", "normal")));
 		document.setDescription(title);
 		document.addContent().setAttachment(new Attachment().setContentType("text/plain").setTitle(title)
-				.setData((title + " (document de démonstration)").getBytes(StandardCharsets.UTF_8)));
+				.setUrl("Binary/" + binary.getIdPart()).setSize(bytes.length).setHash(sha1(bytes)));
+		document.getContext().getPeriod().setStart(document.getDate());
 		if (label != null) {
 			document.getMeta().addSecurity(
 					"https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument",
 					label, null);
 		}
 		return document;
+	}
+
+	private static byte[] sha1(byte[] bytes) {
+		try {
+			return java.security.MessageDigest.getInstance("SHA-1").digest(bytes);
+		} catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** An example of the guide: a resource is stored as it is; a transaction (ITI-65 provide bundle) is run. */
+	private void storeExample(IBaseResource example) {
+		if (example instanceof Bundle bundle && bundle.getType() == Bundle.BundleType.TRANSACTION) {
+			daos.getSystemDao().transaction(new SystemRequestDetails(), bundle);
+			return;
+		}
+		store(example);
 	}
 
 	private static Practitioner practitioner(String id, String family, String given, String idNat, String profession) {

@@ -135,7 +135,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 		Item patient = row.minorSpace() ? MINOR : PATIENT;
 		String patientId = space.id(patient);
 		Set<String> visibleDocuments = ids(intersection(visible, DOCUMENTS));
-		String search = "/DocumentReference?patient=" + patientId;
+		String search = "/DocumentReference?status=current&patient=" + patientId;
 		return Stream.of(
 				path(row, "read", () -> {
 					for (Item item : items) {
@@ -186,8 +186,8 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 				path(row, "chained parameter", () -> {
 					String nir = row.minorSpace() ? null : space.nir;
 					HttpResponse<String> response = get(row, nir == null
-							? "/DocumentReference?patient.identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + Fixtures.randomNir()
-							: "/DocumentReference?patient.identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + nir);
+							? "/DocumentReference?status=current&patient.identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + Fixtures.randomNir()
+							: "/DocumentReference?status=current&patient.identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + nir);
 					if (row.side() == Side.CARE) {
 						assertThat(response.statusCode()).isEqualTo(200);
 						assertThat(matches(json(response))).containsExactlyInAnyOrderElementsOf(visibleDocuments);
@@ -239,7 +239,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 				}),
 				path(row, "transaction GET entry", () -> {
 					HttpResponse<String> response = post(row, "", "{\"resourceType\":\"Bundle\",\"type\":\"transaction\","
-							+ "\"entry\":[{\"request\":{\"method\":\"GET\",\"url\":\"DocumentReference?patient=" + patientId + "\"}}]}");
+							+ "\"entry\":[{\"request\":{\"method\":\"GET\",\"url\":\"DocumentReference?status=current&patient=" + patientId + "\"}}]}");
 					if (row.side() == Side.REFUSED) {
 						assertThat(response.statusCode()).isEqualTo(403);
 					} else {

@@ -172,7 +172,7 @@ class AccessRulesTest extends CarnetServerTest {
 		HttpResponse<String> everySpace = get(gp, "/DocumentReference?status=current");
 		assertThat(everySpace.statusCode()).isEqualTo(400);
 		assertThat(everySpace.body()).contains("must name the patient's space").contains("patient");
-		assertThat(get(gp, "/DocumentReference?patient=" + patient + "&relatesto.type=11488-4").statusCode())
+		assertThat(get(gp, "/DocumentReference?status=current&patient=" + patient + "&relatesto.type=11488-4").statusCode())
 				.as("a chain through other documents").isEqualTo(400);
 		assertThat(get(gp, "/?_type=DocumentReference").statusCode()).as("search across types").isIn(400, 403);
 		assertThat(get(gp, "/Patient/$everything").statusCode()).as("$everything of every patient").isEqualTo(400);
@@ -205,7 +205,7 @@ class AccessRulesTest extends CarnetServerTest {
 
 		assertThat(get(anonymous, "/" + patient).statusCode()).isEqualTo(403);
 		assertThat(get(anonymous, "/Practitioner").statusCode()).isEqualTo(403);
-		assertThat(get(mutuelle, "/DocumentReference?patient=" + patient).statusCode()).isEqualTo(403);
+		assertThat(get(mutuelle, "/DocumentReference?status=current&patient=" + patient).statusCode()).isEqualTo(403);
 		assertThat(get(mutuelle, "/" + patient).body()).contains("SA23").doesNotContain("Martin");
 	}
 
@@ -268,7 +268,7 @@ class AccessRulesTest extends CarnetServerTest {
 	}
 
 	private java.util.Set<String> documents(String token) {
-		JsonNode bundle = json(get(token, "/DocumentReference?patient=" + patient));
+		JsonNode bundle = json(get(token, "/DocumentReference?status=current&patient=" + patient));
 		java.util.Set<String> ids = new java.util.HashSet<>();
 		if (bundle.has("entry")) {
 			bundle.get("entry").forEach(entry -> ids.add(entry.get("resource").get("id").asText()));

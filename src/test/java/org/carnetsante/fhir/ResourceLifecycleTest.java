@@ -55,7 +55,9 @@ class ResourceLifecycleTest extends CarnetServerTest {
 						"DocumentReference",
 						Fixtures::documentReference,
 						resource -> "identifier=" + token(((DocumentReference) resource).getIdentifierFirstRep()),
-						resource -> ((DocumentReference) resource).setDescription("Corrected title")),
+						// PDSm: a stored document's metadata changes only in status, securityLabel and the archived flag.
+						resource -> ((DocumentReference) resource).addSecurityLabel(new org.hl7.fhir.r4.model.CodeableConcept(
+								new org.hl7.fhir.r4.model.Coding(org.carnetsante.support.TestSpace.LABELS, "INVISIBLE_REPRESENTANTS_LEGAUX", null)))),
 				new LifecycleCase(
 						"Communication",
 						patient -> Fixtures.communication("Résultats disponibles", patient),

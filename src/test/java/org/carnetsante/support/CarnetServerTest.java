@@ -41,6 +41,9 @@ public abstract class CarnetServerTest {
 	/** Request body limit of the test server, in bytes (5 MB instead of the default 20 MB). */
 	protected static final int TEST_MAX_REQUEST_BODY = 5 * 1024 * 1024;
 
+	/** Largest document a patient uploads on the test server (not the default, so the setting is proven). */
+	protected static final int TEST_PATIENT_UPLOAD_MAX = 64 * 1024;
+
 	@LocalServerPort
 	protected int port;
 
@@ -77,6 +80,7 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.smart.cors-allowed-origins[0]", () -> "https://app.example");
 		// Not the default, so the tests prove the setting is honoured.
 		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
+		registry.add("carnet.documents.patient-uploads.max-size", () -> TEST_PATIENT_UPLOAD_MAX + "B");
 	}
 
 	protected String baseUrl() {

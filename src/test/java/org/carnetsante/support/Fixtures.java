@@ -61,19 +61,52 @@ public final class Fixtures {
 		return new Identifier().setSystem(TEST_IDENTIFIER_SYSTEM).setValue(UUID.randomUUID().toString());
 	}
 
+	/** Document class TRE_A03 "compte rendu". */
+	public static final Coding REPORT_CLASS = new Coding(
+			"https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument", "10", "Compte rendu");
+
+	/**
+	 * A document with PDSm's comprehensive metadata, its bytes inline (ITI-105), authored by the test
+	 * hospital's organization.
+	 */
 	public static DocumentReference documentReference(String patientReference) {
+		return documentReference(patientReference, "Compte rendu de consultation".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+	}
+
+	public static DocumentReference documentReference(String patientReference, byte[] bytes) {
 		DocumentReference document = new DocumentReference();
-		document.setMasterIdentifier(new Identifier().setSystem("urn:ietf:rfc:3986").setValue("urn:oid:1.2.250.1.999." + System.nanoTime()));
+		document.setMasterIdentifier(new Identifier().setSystem("urn:ietf:rfc:3986").setValue(uniqueId()));
 		document.addIdentifier(uniqueIdentifier());
 		document.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
 		document.setType(new CodeableConcept(new Coding("http://loinc.org", "11488-4", "Consult note")));
+		document.addCategory(new CodeableConcept(REPORT_CLASS.copy()));
 		document.setSubject(new Reference(patientReference));
 		document.setDate(new Date());
-		document.addContent().setAttachment(new Attachment()
-				.setContentType("text/plain")
-				.setData("Compte rendu de consultation".getBytes())
-				.setTitle("Compte rendu"));
+		document.addAuthor(new Reference().setIdentifier(new Identifier().setSystem(ORGANIZATION_ID_SYSTEM)
+				.setValue(TestBackendClient.TEST_HOSPITAL_ORGANIZATION)));
+		document.setCustodian(new Reference().setDisplay("Carnet"));
+		document.addSecurityLabel(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N", null)));
+		document.addContent().setAttachment(attachment("text/plain", bytes, "Compte rendu"));
+		document.getContext().getPeriod().setStart(new Date());
 		return document;
+	}
+
+	/** An attachment with its bytes inline, their size and their SHA-1. */
+	public static Attachment attachment(String contentType, byte[] bytes, String title) {
+		return new Attachment().setContentType(contentType).setData(bytes).setSize(bytes.length).setHash(sha1(bytes)).setTitle(title);
+	}
+
+	public static byte[] sha1(byte[] bytes) {
+		try {
+			return java.security.MessageDigest.getInstance("SHA-1").digest(bytes);
+		} catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** A new document uniqueId (an OID under a test root). */
+	public static String uniqueId() {
+		return "urn:oid:1.2.250.1.999." + System.nanoTime() + "." + ThreadLocalRandom.current().nextInt(1_000_000);
 	}
 
 	public static Consent consent(String patientReference) {

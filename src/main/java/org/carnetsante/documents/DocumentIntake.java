@@ -1,0 +1,181 @@
+package org.carnetsante.documents;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.binary.interceptor.BinaryStorageInterceptor;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.carnetsante.access.Actor;
+import org.carnetsante.access.RequestAccess;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Enumerations.DocumentReferenceStatus;
+import org.hl7.fhir.r4.model.IdType;
+
+/**
+ * How a document enters a space, whatever the path (ITI-65 provide bundle, ITI-105 simplified publish,
+ * a patient's upload, a transaction or batch entry), on HAPI's storage pointcuts so that a refusal
+ * rolls the whole transaction back:
+ * <ul>
+ *   <li>a patient's own upload follows {@link PatientUploads};
+ *   <li>inline content (ITI-105) is checked against its size and SHA-1, then moved into a Binary that
+ *       the attachment points at: bytes live in the binary storage, not in the document's metadata;
+ *   <li>a document that {@code replaces} another makes the other {@code superseded}, in the same
+ *       transaction, as the caller (who must be allowed to change it);
+ *   <li>once the transaction has stored everything (HAPI defers pre-commit hooks to the end of a
+ *       transaction), each attachment must point at a Binary stored here whose bytes match its size
+ *       and SHA-1, and the document claims its uniqueId ({@link DocumentUniqueIds}).
+ * </ul>
+ * Carnet's own writes (no REST caller) follow the same content rules.
+ */
+@Interceptor
+public class DocumentIntake {
+
+	/** After the write policy (the caller may write here), before validation (which sees the Binary's url). */
+	public static final int HOOK_ORDER = -100;
+
+	private final DaoRegistry daos;
+	private final DocumentBytes bytes;
+	private final DocumentUniqueIds uniqueIds;
+	private final PatientUploads patientUploads;
+
+	public DocumentIntake(DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds,
+			PatientUploads patientUploads) {
+		this.daos = daos;
+		this.bytes = bytes;
+		this.uniqueIds = uniqueIds;
+		this.patientUploads = patientUploads;
+	}
+
+	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HOOK_ORDER)
+	public void beforeStoring(IBaseResource resource, RequestDetails request) {
+		if (resource instanceof Binary binary) {
+			BinaryDigest.record(binary);
+			return;
+		}
+		if (!(resource instanceof DocumentReference document)) {
+			return;
+		}
+		RequestAccess access = RequestAccess.of(request);
+		Actor actor = access == null ? null : access.actor();
+		if (actor != null && actor.role().isPatientSide()) {
+			patientUploads.check(document, actor);
+		}
+		moveInlineContentToBinaries(document);
+		supersedeReplaced(document, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void onceStored(IBaseResource resource) {
+		if (!(resource instanceof DocumentReference document)) {
+			return;
+		}
+		String name = describe(document);
+		for (int i = 0; i < document.getContent().size(); i++) {
+			Attachment attachment = document.getContent().get(i).getAttachment();
+			String path = "DocumentReference.content[" + i + "].attachment";
+			Binary binary = binaryAt(attachment, path, name);
+			// The digest recorded when the Binary was stored; a Binary stored before digests were recorded is read.
+			BinaryDigest digest = BinaryDigest.of(binary).orElseGet(() -> BinaryDigest.of(bytes.of(binary)));
+			AttachmentIntegrity.check(attachment, digest, path, name);
+		}
+		if (document.hasMasterIdentifier() && document.getMasterIdentifier().hasValue()) {
+			uniqueIds.claim(document.getMasterIdentifier(),
+					"DocumentReference/" + document.getIdElement().getIdPart());
+		}
+	}
+
+	/** ITI-105: the bytes arrive in {@code attachment.data}; they are kept in a Binary of their own. */
+	private void moveInlineContentToBinaries(DocumentReference document) {
+		for (int i = 0; i < document.getContent().size(); i++) {
+			Attachment attachment = document.getContent().get(i).getAttachment();
+			if (attachment.getData() == null) {
+				continue;
+			}
+			String path = "DocumentReference.content[" + i + "].attachment";
+			AttachmentIntegrity.check(attachment, BinaryDigest.of(attachment.getData()), path, describe(document));
+			Binary binary = new Binary();
+			binary.setContentType(attachment.getContentType());
+			binary.setData(attachment.getData());
+			IIdType stored = daos.getResourceDao(Binary.class).create(binary, new SystemRequestDetails()).getId();
+			attachment.setUrl("Binary/" + stored.getIdPart());
+			attachment.setDataElement(null);
+		}
+	}
+
+	/**
+	 * MHD replace: the replaced document becomes {@code superseded} in the same transaction. The change is
+	 * made as the caller, so the write rules and the access log see it like any other update.
+	 */
+	private void supersedeReplaced(DocumentReference document, RequestDetails request) {
+		for (int i = 0; i < document.getRelatesTo().size(); i++) {
+			DocumentReference.DocumentReferenceRelatesToComponent relation = document.getRelatesTo().get(i);
+			if (relation.getCode() != DocumentReference.DocumentRelationshipType.REPLACES) {
+				continue;
+			}
+			String path = "DocumentReference.relatesTo[" + i + "].target";
+			IIdType target = relation.getTarget().getReferenceElement();
+			if (!"DocumentReference".equals(target.getResourceType()) || !target.hasIdPart()) {
+				throw AttachmentIntegrity.refused(path, "relatesTo replaces must reference the replaced DocumentReference");
+			}
+			IFhirResourceDao<DocumentReference> documents = daos.getResourceDao(DocumentReference.class);
+			DocumentReference replaced;
+			try {
+				replaced = documents.read(target.toUnqualifiedVersionless(), new SystemRequestDetails());
+			} catch (ResourceNotFoundException | ResourceGoneException e) {
+				throw AttachmentIntegrity.refused(path, "the document to replace, " + target.toUnqualifiedVersionless().getValue()
+						+ ", is not stored");
+			}
+			if (!sameSubject(replaced, document)) {
+				throw AttachmentIntegrity.refused(path, "a document replaces only a document of the same patient");
+			}
+			if (replaced.getStatus() != DocumentReferenceStatus.CURRENT) {
+				throw AttachmentIntegrity.refused(path, "the document to replace is " + replaced.getStatus().toCode()
+						+ ": only a current document is replaced");
+			}
+			replaced.setStatus(DocumentReferenceStatus.SUPERSEDED);
+			replaced.setId(replaced.getIdElement().toUnqualifiedVersionless());
+			documents.update(replaced, request);
+		}
+	}
+
+	private static boolean sameSubject(DocumentReference one, DocumentReference other) {
+		IIdType first = one.getSubject().getReferenceElement();
+		IIdType second = other.getSubject().getReferenceElement();
+		return first.hasIdPart() && first.toUnqualifiedVersionless().getValue()
+				.equals(second.toUnqualifiedVersionless().getValue());
+	}
+
+	/** The Binary an attachment points at, stored here. */
+	private Binary binaryAt(Attachment attachment, String path, String document) {
+		if (!attachment.hasUrl()) {
+			throw AttachmentIntegrity.refused(path + ".url", document + ": the attachment has neither url nor data");
+		}
+		IdType url = new IdType(attachment.getUrl());
+		if (!"Binary".equals(url.getResourceType()) || !url.hasIdPart() || url.getValue().startsWith("urn:")) {
+			throw AttachmentIntegrity.refused(path + ".url", document + ": attachment.url " + attachment.getUrl()
+					+ " does not point at a Binary pushed with the document (Binary/id or a bundle entry's urn:uuid)");
+		}
+		try {
+			// Its metadata only: HAPI writes externalized bytes at the end of the transaction.
+			SystemRequestDetails metadataOnly = new SystemRequestDetails();
+			metadataOnly.getUserData().put(BinaryStorageInterceptor.AUTO_INFLATE_BINARY_CONTENT_KEY, Boolean.FALSE);
+			return daos.getResourceDao(Binary.class).read(url.toUnqualifiedVersionless(), metadataOnly);
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			throw AttachmentIntegrity.refused(path + ".url", document + ": attachment.url " + attachment.getUrl()
+					+ " points at no stored Binary");
+		}
+	}
+
+	private static String describe(DocumentReference document) {
+		return document.hasMasterIdentifier() ? "document " + document.getMasterIdentifier().getValue() : "the document";
+	}
+}

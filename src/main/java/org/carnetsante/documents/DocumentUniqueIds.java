@@ -1,0 +1,59 @@
+package org.carnetsante.documents;
+
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.util.List;
+import javax.sql.DataSource;
+import org.hl7.fhir.r4.model.Identifier;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.DatabasePopulatorUtils;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+/**
+ * The same uniqueId is never stored twice (MHD: a document's uniqueId is global and permanent). Each
+ * stored document claims its uniqueId in a table whose primary key it is ({@code db/documents/schema.sql}),
+ * inside the transaction that stores the document (plain JDBC on the same data source joins HAPI's):
+ * of two concurrent pushes of one uniqueId, on any nodes, the second waits for the first and fails.
+ * The answer is 409 Conflict, naming the document that holds the uniqueId.
+ */
+public class DocumentUniqueIds {
+
+	private final JdbcTemplate jdbc;
+
+	public DocumentUniqueIds(DataSource dataSource) {
+		DatabasePopulatorUtils.execute(
+				new ResourceDatabasePopulator(new ClassPathResource("db/documents/schema.sql")), dataSource);
+		this.jdbc = new JdbcTemplate(dataSource);
+	}
+
+	/** The key of a uniqueId: its system and value, as ITI-67 searches them. */
+	static String keyOf(Identifier uniqueId) {
+		return (uniqueId.hasSystem() ? uniqueId.getSystem() : "") + "|" + uniqueId.getValue();
+	}
+
+	/** Claims a uniqueId for a document being stored; 409 if another document holds it. */
+	public void claim(Identifier uniqueId, String documentId) {
+		String key = keyOf(uniqueId);
+		List<String> holders = jdbc.queryForList(
+				"SELECT document_id FROM carnet_document_unique_id WHERE unique_id = ?", String.class, key);
+		if (holders.isEmpty()) {
+			try {
+				jdbc.update("INSERT INTO carnet_document_unique_id (unique_id, document_id) VALUES (?, ?)", key, documentId);
+				return;
+			} catch (DuplicateKeyException raced) {
+				// another transaction stored it since the query: the conflict below, after it committed
+				holders = List.of("another document pushed at the same time");
+			}
+		}
+		if (holders.contains(documentId)) {
+			return;
+		}
+		String diagnostics = "A document with uniqueId " + uniqueId.getValue() + " is already stored ("
+				+ holders.get(0) + "): a uniqueId is never reused; to replace a document, push a new one whose "
+				+ "relatesTo replaces it";
+		throw new ResourceVersionConflictException(diagnostics,
+				DocumentOutcomes.issue(org.hl7.fhir.r4.model.OperationOutcome.IssueType.DUPLICATE,
+						"DocumentReference.masterIdentifier", diagnostics));
+	}
+}

@@ -1,0 +1,91 @@
+package org.carnetsante.documents;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.binary.api.IBinaryStorageSvc;
+import ca.uhn.fhir.jpa.binary.interceptor.BinaryStorageInterceptor;
+import ca.uhn.fhir.jpa.binary.svc.NullBinaryStorageSvcImpl;
+import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
+import ca.uhn.fhir.jpa.binstore.FilesystemBinaryStorageSvcImpl;
+import javax.sql.DataSource;
+import org.carnetsante.access.AccessConfig;
+import org.carnetsante.access.AccessProperties;
+import org.carnetsante.fhir.FhirProperties;
+import org.carnetsante.fhir.FhirServerCustomizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Documents (IHE MHD as profiled by PDSm): where their bytes are stored, and the rules of their intake,
+ * change and search, on HAPI's storage and on the FHIR server.
+ */
+@Configuration(proxyBeanMethods = false)
+public class DocumentsConfig {
+
+	private static final Logger LOG = LoggerFactory.getLogger(DocumentsConfig.class);
+
+	/** A document's bytes: a blob table or files, not base64 inside the Binary's resource row. */
+	@Bean
+	public IBinaryStorageSvc binaryStorageSvc(DocumentProperties documents, FhirProperties fhir) {
+		IBinaryStorageSvc storage = switch (documents.binaryStorage()) {
+			case DATABASE -> new DatabaseBinaryContentStorageSvcImpl();
+			case FILESYSTEM -> new FilesystemBinaryStorageSvcImpl(documents.binaryDirectory());
+			case INLINE -> new NullBinaryStorageSvcImpl();
+		};
+		storage.setMinimumBinarySize((int) Math.min(Integer.MAX_VALUE, documents.externalizedFrom().toBytes()));
+		// Nothing larger than a request can arrive; the request body limit is the real bound.
+		storage.setMaximumBinarySize(fhir.maxRequestBody().toBytes());
+		return storage;
+	}
+
+	/** HAPI's interceptor moving bytes out of Binary resources into the storage above, and back when shown. */
+	@Bean
+	public Object binaryStorageOnHapi(DocumentProperties documents, BinaryStorageInterceptor<?> binaryStorageInterceptor,
+			IInterceptorService jpaInterceptors) {
+		if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE) {
+			binaryStorageInterceptor.setAllowAutoInflateBinaries(true);
+			binaryStorageInterceptor.setAutoInflateBinariesMaximumSize(documents.inflatedUpTo().toBytes());
+			jpaInterceptors.registerInterceptor(binaryStorageInterceptor);
+		}
+		return binaryStorageInterceptor;
+	}
+
+	@Bean
+	public DocumentUniqueIds documentUniqueIds(DataSource dataSource) {
+		return new DocumentUniqueIds(dataSource);
+	}
+
+	@Bean
+	public DocumentBytes documentBytes(IBinaryStorageSvc binaryStorage) {
+		return new DocumentBytes(binaryStorage);
+	}
+
+	/** The document rules on HAPI's storage (every write path) and ITI-67's on the FHIR server. */
+	@Bean
+	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents, AccessProperties access,
+			DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds, IBinaryStorageSvc binaryStorage,
+			IInterceptorService jpaInterceptors) {
+		FhirServerCustomizer streaming = server -> {
+			if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE) {
+				server.registerInterceptor(new RawDocumentStreaming(binaryStorage));
+			}
+		};
+		if (!documents.rulesEnforced()) {
+			AccessConfig.requireBenchmarkPeer(access, "carnet.documents.rules-enforced=false");
+			LOG.warn("THE DOCUMENT RULES ARE OFF (carnet.documents.rules-enforced=false): sizes, hashes and uniqueIds "
+					+ "are not checked. This server is a benchmark peer and must never hold real data.");
+			return streaming;
+		}
+		jpaInterceptors.registerInterceptor(
+				new DocumentIntake(daos, bytes, uniqueIds, new PatientUploads(documents.patientUploads())));
+		jpaInterceptors.registerInterceptor(new DocumentChangeRules(documents.archivedExtension()));
+		return server -> {
+			streaming.customize(server);
+			if (documents.searchRequiresStatus()) {
+				server.registerInterceptor(new DocumentSearchRequirements());
+			}
+		};
+	}
+}
