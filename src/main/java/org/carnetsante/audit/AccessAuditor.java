@@ -38,10 +38,12 @@ public class AccessAuditor {
 
 	private final AuditEventFactory events;
 	private final AuditTrail trail;
+	private final org.springframework.context.ApplicationEventPublisher publisher;
 
-	public AccessAuditor(AuditEventFactory events, AuditTrail trail) {
+	public AccessAuditor(AuditEventFactory events, AuditTrail trail, org.springframework.context.ApplicationEventPublisher publisher) {
 		this.events = events;
 		this.trail = trail;
+		this.publisher = publisher;
 	}
 
 	@Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
@@ -74,6 +76,10 @@ public class AccessAuditor {
 			AuditRecord record = events.record(request, caller, audited, outcomeOf(audited, failure), descriptionOf(audited, failure));
 			if (audited.allowed() && audited.mode().isEmergency() && failure == null) {
 				trail.recordNow(record); // before the data leaves
+				if (audited.patient() != null) {
+					publisher.publishEvent(new EmergencyAccessRecorded(audited.patient(), audited.mode().accessMode(),
+							caller.idNat() != null ? caller.idNat() : caller.subject()));
+				}
 			} else {
 				trail.record(record);
 			}

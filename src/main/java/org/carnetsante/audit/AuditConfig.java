@@ -38,7 +38,7 @@ public class AuditConfig {
 	@Bean
 	public FhirServerCustomizer accessLogOnTheFhirServer(FhirContext fhirContext, AuditEventStore store, AuditTrail trail,
 			AuditEventFactory events, ProfessionMatrix matrix, AuditProperties audit, AccessProperties access,
-			FhirProperties fhir) {
+			FhirProperties fhir, org.springframework.context.ApplicationEventPublisher publisher) {
 		if (!audit.enabled()) {
 			AccessConfig.requireBenchmarkPeer(access, "carnet.audit.enabled=false");
 			LoggerFactory.getLogger(AuditConfig.class).warn("THE ACCESS LOG IS OFF (carnet.audit.enabled=false): accesses"
@@ -55,7 +55,7 @@ public class AuditConfig {
 			server.registerProvider(new AccessLogOperation(store, matrix, fhir.defaultPageSize(), fhir.maxPageSize()));
 			server.setPagingProvider(new AuditLogPaging(server.getPagingProvider(), events, store));
 			if (audit.enabled()) {
-				server.registerInterceptor(new AccessAuditor(events, trail));
+				server.registerInterceptor(new AccessAuditor(events, trail, publisher));
 			}
 		};
 	}

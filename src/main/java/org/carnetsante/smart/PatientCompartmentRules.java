@@ -52,6 +52,8 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				// see their DocumentReference.
 				.allow("documents' bytes, through their document").read().resourcesOfType("Binary").withAnyId().andThen()
 				.allow("the space's access log").operation().named("$access-log").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("the patient's notification preferences").operation().named("$notification-preferences").onInstance(patient)
+						.andAllowAllResponses().andThen()
 				// Narrowed to the compartment beforehand; every resource it returns is judged by the access policy.
 				.allow("the whole space").operation().named("$everything").onInstance(patient).andAllowAllResponses().andThen()
 				.denyAll("outside the patient's compartment")

@@ -81,6 +81,11 @@ public abstract class CarnetServerTest {
 		// Not the default, so the tests prove the setting is honoured.
 		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
 		registry.add("carnet.documents.patient-uploads.max-size", () -> TEST_PATIENT_UPLOAD_MAX + "B");
+		// Notifications go to a real SMTP server, promptly.
+		registry.add("carnet.notify.email.smtp-host", () -> "127.0.0.1");
+		registry.add("carnet.notify.email.smtp-port", TestMailServer::port);
+		registry.add("carnet.notify.delivery.poll-interval", () -> "200ms");
+		registry.add("carnet.notify.delivery.first-retry", () -> "1s");
 	}
 
 	protected String baseUrl() {

@@ -1,0 +1,54 @@
+package org.carnetsante.notify;
+
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.springframework.mail.SimpleMailMessage;
+import org.springframework.mail.javamail.JavaMailSender;
+
+/**
+ * E-mails a patient over SMTP. An e-mail says that something happened and where to look, never what a
+ * document holds: e-mail is not a secure channel for health data.
+ */
+public class EmailChannel {
+
+	private static final DateTimeFormatter WHEN =
+			DateTimeFormatter.ofPattern("d MMMM yyyy 'à' HH'h'mm", Locale.FRANCE).withZone(ZoneId.of("Europe/Paris"));
+
+	private final JavaMailSender sender;
+	private final String from;
+	private final String spaceUrl;
+
+	public EmailChannel(JavaMailSender sender, String from, String spaceUrl) {
+		this.sender = sender;
+		this.from = from;
+		this.spaceUrl = spaceUrl;
+	}
+
+	public void send(String address, NotificationOutbox.Pending notification) {
+		SimpleMailMessage message = new SimpleMailMessage();
+		message.setFrom(from);
+		message.setTo(address);
+		String when = WHEN.format(notification.happened());
+		String look = spaceUrl.isBlank() ? "Connectez-vous à votre espace santé pour le consulter."
+				: "Connectez-vous à votre espace santé pour le consulter : " + spaceUrl;
+		switch (notification.kind()) {
+			case DOCUMENT_ADDED -> {
+				message.setSubject("Un nouveau document dans votre espace santé");
+				message.setText("Bonjour,\n\nUn nouveau document a été ajouté à votre espace santé le " + when + ".\n" + look + "\n");
+			}
+			case DOCUMENT_REPLACED -> {
+				message.setSubject("Un document de votre espace santé a été mis à jour");
+				message.setText("Bonjour,\n\nUn document de votre espace santé a été remplacé par une nouvelle version le " + when
+						+ ".\n" + look + "\n");
+			}
+			case EMERGENCY_ACCESS -> {
+				message.setSubject("Accès en urgence à votre espace santé");
+				message.setText("Bonjour,\n\nUn professionnel de santé a accédé à votre espace santé en urgence le " + when + " ("
+						+ (notification.about() != null && notification.about().startsWith("centre_15") ? "régulation du centre 15"
+								: "bris de glace") + ").\nL'historique des accès de votre espace indique qui, quand et ce qui a été consulté.\n");
+			}
+		}
+		sender.send(message);
+	}
+}

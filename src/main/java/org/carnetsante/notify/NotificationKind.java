@@ -1,0 +1,11 @@
+package org.carnetsante.notify;
+
+/** What a patient is told about (design.md, "Notifications"). */
+public enum NotificationKind {
+	/** A document was added to the space (or became visible to the patient). */
+	DOCUMENT_ADDED,
+	/** A document of the space was replaced by a new version. */
+	DOCUMENT_REPLACED,
+	/** A professional opened the space in an emergency (break the glass, centre 15). */
+	EMERGENCY_ACCESS
+}

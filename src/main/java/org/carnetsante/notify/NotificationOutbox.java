@@ -1,0 +1,89 @@
+package org.carnetsante.notify;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.DatabasePopulatorUtils;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+/**
+ * The notifications to deliver ({@code db/notify/schema.sql}): recorded in the transaction of the event
+ * they tell (plain JDBC on the same data source joins HAPI's transaction), claimed by one node at a time
+ * with a lease (a conditional update: portable, and safe with many nodes), then marked delivered, retried
+ * later, or given up.
+ */
+public class NotificationOutbox {
+
+	/** A notification to deliver. */
+	public record Pending(long id, String patientId, NotificationKind kind, String about, Instant happened, int attempts) {}
+
+	private final JdbcTemplate jdbc;
+	private final Clock clock;
+
+	public NotificationOutbox(DataSource dataSource, Clock clock) {
+		DatabasePopulatorUtils.execute(new ResourceDatabasePopulator(new ClassPathResource("db/notify/schema.sql")), dataSource);
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.clock = clock;
+	}
+
+	public void add(String patientId, NotificationKind kind, String about) {
+		Timestamp now = Timestamp.from(clock.instant());
+		jdbc.update("INSERT INTO carnet_notification (patient_id, kind, about, happened, next_attempt) VALUES (?, ?, ?, ?, ?)",
+				patientId, kind.name(), about, now, now);
+	}
+
+	/** Adds a notification unless the same one was recorded within {@code window}. */
+	public void addUnlessRecent(String patientId, NotificationKind kind, String about, Duration window) {
+		Integer recent = jdbc.queryForObject("SELECT COUNT(*) FROM carnet_notification WHERE patient_id = ? AND kind = ?"
+				+ " AND about = ? AND happened > ?", Integer.class, patientId, kind.name(), about,
+				Timestamp.from(clock.instant().minus(window)));
+		if (recent == null || recent == 0) {
+			add(patientId, kind, about);
+		}
+	}
+
+	/** Due notifications this node now holds for {@code lease}; another node's claims are left alone. */
+	public List<Pending> claimDue(int max, Duration lease) {
+		Instant now = clock.instant();
+		List<Pending> candidates = jdbc.query("SELECT id, patient_id, kind, about, happened, attempts FROM carnet_notification"
+				+ " WHERE done_at IS NULL AND next_attempt <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
+				+ " ORDER BY next_attempt FETCH FIRST " + max + " ROWS ONLY",
+				(row, index) -> new Pending(row.getLong(1), row.getString(2), NotificationKind.valueOf(row.getString(3)),
+						row.getString(4), row.getTimestamp(5).toInstant(), row.getInt(6)),
+				Timestamp.from(now), Timestamp.from(now));
+		List<Pending> claimed = new ArrayList<>();
+		for (Pending candidate : candidates) {
+			int won = jdbc.update("UPDATE carnet_notification SET claimed_until = ? WHERE id = ? AND done_at IS NULL"
+					+ " AND (claimed_until IS NULL OR claimed_until < ?)",
+					Timestamp.from(now.plus(lease)), candidate.id(), Timestamp.from(now));
+			if (won == 1) {
+				claimed.add(candidate);
+			}
+		}
+		return claimed;
+	}
+
+	/** Delivered, or nothing to deliver (the patient asked for no e-mail, has no address…): done. */
+	public void done(long id, String outcome) {
+		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL"
+				+ " WHERE id = ?", Timestamp.from(clock.instant()), outcome, id);
+	}
+
+	/** Failed: tried again after {@code retryIn}, unless it was the last attempt. */
+	public void failed(Pending notification, String error, Duration retryIn, boolean lastAttempt) {
+		String message = error == null ? "unknown error" : error.substring(0, Math.min(error.length(), 1000));
+		if (lastAttempt) {
+			jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = 'FAILED', attempts = attempts + 1,"
+					+ " last_error = ?, claimed_until = NULL WHERE id = ?", Timestamp.from(clock.instant()), message, notification.id());
+			return;
+		}
+		jdbc.update("UPDATE carnet_notification SET attempts = attempts + 1, last_error = ?, claimed_until = NULL,"
+				+ " next_attempt = ? WHERE id = ?", message, Timestamp.from(clock.instant().plus(retryIn)), notification.id());
+	}
+}

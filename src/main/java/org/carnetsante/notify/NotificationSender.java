@@ -1,0 +1,137 @@
+package org.carnetsante.notify;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.hl7.fhir.r4.model.ContactPoint;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Delivers the recorded notifications, on every node, apart from the requests that caused them: a push
+ * never waits for (nor fails with) an SMTP server. Each pass claims due notifications, e-mails the
+ * patients who want it at the address of their Patient resource, and retries failures with a doubling
+ * delay until {@code max-attempts}.
+ */
+public class NotificationSender implements SmartLifecycle {
+
+	private static final Logger LOG = LoggerFactory.getLogger(NotificationSender.class);
+
+	private final NotificationOutbox outbox;
+	private final NotificationPreferences preferences;
+	private final Optional<EmailChannel> email;
+	private final DaoRegistry daos;
+	private final NotifyProperties.Delivery delivery;
+	private ScheduledExecutorService executor;
+
+	public NotificationSender(NotificationOutbox outbox, NotificationPreferences preferences, Optional<EmailChannel> email,
+			DaoRegistry daos, NotifyProperties.Delivery delivery) {
+		this.outbox = outbox;
+		this.preferences = preferences;
+		this.email = email;
+		this.daos = daos;
+		this.delivery = delivery;
+	}
+
+	/** One pass: delivers what is due now; returns how many notifications it handled. */
+	public int deliverDue() {
+		List<NotificationOutbox.Pending> due = outbox.claimDue(delivery.batchSize(), delivery.lease());
+		for (NotificationOutbox.Pending notification : due) {
+			deliver(notification);
+		}
+		return due.size();
+	}
+
+	private void deliver(NotificationOutbox.Pending notification) {
+		if (!preferences.wantsEmail(notification.patientId(), notification.kind())) {
+			outbox.done(notification.id(), "NOT_WANTED");
+			return;
+		}
+		Optional<String> address = emailOf(notification.patientId());
+		if (address.isEmpty()) {
+			outbox.done(notification.id(), "NO_ADDRESS");
+			return;
+		}
+		if (email.isEmpty()) {
+			outbox.done(notification.id(), "NO_CHANNEL");
+			return;
+		}
+		try {
+			email.get().send(address.get(), notification);
+			outbox.done(notification.id(), "SENT");
+		} catch (RuntimeException e) {
+			boolean last = notification.attempts() + 1 >= delivery.maxAttempts();
+			LOG.warn("Notification {} to patient {} not delivered (attempt {}{}): {}", notification.id(), notification.patientId(),
+					notification.attempts() + 1, last ? ", given up" : "", e.getMessage());
+			outbox.failed(notification, e.getMessage(), retryDelay(notification.attempts()), last);
+		}
+	}
+
+	private Duration retryDelay(int attemptsBefore) {
+		Duration delay = delivery.firstRetry().multipliedBy(1L << Math.min(attemptsBefore, 20));
+		return delay.compareTo(delivery.maxRetry()) > 0 ? delivery.maxRetry() : delay;
+	}
+
+	private Optional<String> emailOf(String patientId) {
+		try {
+			Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
+			return patient.getTelecom().stream()
+					.filter(contact -> contact.getSystem() == ContactPoint.ContactPointSystem.EMAIL && contact.hasValue())
+					.filter(contact -> contact.getUse() != ContactPoint.ContactPointUse.OLD)
+					.sorted(java.util.Comparator.comparing(contact -> contact.hasRank() ? contact.getRank() : Integer.MAX_VALUE))
+					.map(ContactPoint::getValue)
+					.findFirst();
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return Optional.empty();
+		}
+	}
+
+	@Override
+	public synchronized void start() {
+		executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+			Thread thread = new Thread(runnable, "notification-sender");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long every = delivery.pollInterval().toMillis();
+		executor.scheduleWithFixedDelay(this::pass, every, every, TimeUnit.MILLISECONDS);
+	}
+
+	private void pass() {
+		try {
+			while (deliverDue() == delivery.batchSize()) {
+				// a full batch: there may be more due at once
+			}
+		} catch (RuntimeException e) {
+			LOG.warn("Notification pass failed, next pass in {}: {}", delivery.pollInterval(), e.getMessage());
+		}
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (executor != null) {
+			executor.shutdown();
+			try {
+				executor.awaitTermination(10, TimeUnit.SECONDS);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			executor = null;
+		}
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return executor != null;
+	}
+}

@@ -1,0 +1,70 @@
+package org.carnetsante.notify;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.carnetsante.fhir.FhirServerCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+
+/** Telling patients what happens in their space: recorded with the event, delivered apart from it. */
+@Configuration(proxyBeanMethods = false)
+public class NotifyConfig {
+
+	@Bean
+	public NotificationOutbox notificationOutbox(DataSource dataSource, Clock clock) {
+		return new NotificationOutbox(dataSource, clock);
+	}
+
+	@Bean
+	public NotificationPreferences notificationPreferences(DataSource dataSource, NotifyProperties notify,
+			NotificationOutbox outboxCreatesTheTables) {
+		return new NotificationPreferences(dataSource, notify.email().enabledByDefault());
+	}
+
+	@Bean
+	public NotificationSender notificationSender(NotificationOutbox outbox, NotificationPreferences preferences,
+			NotifyProperties notify, DaoRegistry daos) {
+		return new NotificationSender(outbox, preferences, emailChannel(notify.email()), daos, notify.delivery());
+	}
+
+	@Bean
+	public EmergencyAccessNotifications emergencyAccessNotifications(NotificationOutbox outbox, NotifyProperties notify) {
+		return new EmergencyAccessNotifications(outbox, notify.emergencyWindow());
+	}
+
+	@Bean
+	public FhirServerCustomizer notificationsOnTheFhirServer(NotifyProperties notify, NotificationOutbox outbox,
+			NotificationPreferences preferences, IInterceptorService jpaInterceptors) {
+		if (notify.enabled()) {
+			jpaInterceptors.registerInterceptor(new DocumentNotifications(outbox));
+		}
+		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
+	}
+
+	/** The e-mail channel, when an SMTP server is configured. */
+	private static Optional<EmailChannel> emailChannel(NotifyProperties.Email email) {
+		if (email.smtpHost().isBlank()) {
+			return Optional.empty();
+		}
+		JavaMailSenderImpl sender = new JavaMailSenderImpl();
+		sender.setHost(email.smtpHost());
+		sender.setPort(email.smtpPort());
+		sender.setDefaultEncoding("UTF-8");
+		if (!email.username().isBlank()) {
+			sender.setUsername(email.username());
+			sender.setPassword(email.password());
+		}
+		Properties properties = sender.getJavaMailProperties();
+		properties.put("mail.smtp.auth", String.valueOf(!email.username().isBlank()));
+		properties.put("mail.smtp.starttls.enable", String.valueOf(email.startTls()));
+		properties.put("mail.smtp.connectiontimeout", String.valueOf(email.timeout().toMillis()));
+		properties.put("mail.smtp.timeout", String.valueOf(email.timeout().toMillis()));
+		properties.put("mail.smtp.writetimeout", String.valueOf(email.timeout().toMillis()));
+		return Optional.of(new EmailChannel(sender, email.from(), email.spaceUrl()));
+	}
+}
