@@ -40,6 +40,26 @@ def hospital_token(base):
         return json.load(response)["access_token"]
 
 
+def document(subject, loinc, title, content, content_type="text/plain"):
+    """A DocumentReference with PDSm's comprehensive metadata, its bytes inline (ITI-105)."""
+    return {
+        "resourceType": "DocumentReference",
+        "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.250.1.999.7.%d" % secrets.randbits(62)},
+        "status": "current",
+        "type": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "category": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument",
+                                  "code": "10"}]}],
+        "subject": {"reference": subject},
+        "date": "2026-11-24T10:00:00+01:00",
+        "author": [{"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": DEMO_GP_IDNAT}}],
+        "custodian": {"display": "Carnet"},
+        "securityLabel": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"}]}],
+        "content": [{"attachment": {"contentType": content_type, "title": title, "size": len(content),
+                                    "hash": base64.b64encode(hashlib.sha1(content).digest()).decode(),
+                                    "data": base64.b64encode(content).decode()}}],
+        "context": {"period": {"start": "2026-11-24T09:00:00+01:00"}}}
+
+
 def nir():
     return "%d%02d%02d75%03d%03d%02d" % (random.randint(1, 2), random.randint(0, 99), random.randint(1, 12),
                                           random.randint(0, 999), random.randint(0, 999), random.randint(0, 99))
@@ -63,13 +83,9 @@ def populate(base, patients, documents, out_dir):
                 "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": DEMO_GP_IDNAT}}},
                                 {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}}]}}]
         for d in range(documents):
-            entries.append({"request": {"method": "POST", "url": "DocumentReference"}, "resource": {
-                "resourceType": "DocumentReference", "status": "current",
-                "type": {"coding": [{"system": "http://loinc.org", "code": TYPES[d % len(TYPES)]}]},
-                "subject": {"reference": patient_uuid},
-                "author": [{"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": DEMO_GP_IDNAT}}],
-                "content": [{"attachment": {"contentType": "text/plain", "title": "Document %d" % d,
-                                            "data": base64.b64encode(b"Compte rendu de banc d'essai").decode()}}]}})
+            entries.append({"request": {"method": "POST", "url": "DocumentReference"},
+                            "resource": document(patient_uuid, TYPES[d % len(TYPES)], "Document %d" % d,
+                                                 b"Compte rendu de banc d'essai")})
         request = urllib.request.Request(base + "/fhir", json.dumps(
             {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
             {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})

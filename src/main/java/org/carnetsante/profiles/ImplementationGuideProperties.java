@@ -10,11 +10,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param packageLocation classpath location of the FHIR package built from {@code ig/}
  * @param requiredProfiles resource type → profile canonical every stored resource of that type must
  *     conform to, whether or not it declares the profile in {@code meta.profile}
+ * @param validateWrites validate every write against the profiles; {@code false} only on a benchmark peer
  */
 @ConfigurationProperties("carnet.ig")
 public record ImplementationGuideProperties(
 		@DefaultValue("classpath:ig/carnet.fhir.ig.tgz") String packageLocation,
-		Map<String, String> requiredProfiles) {
+		Map<String, String> requiredProfiles,
+		@DefaultValue("true") boolean validateWrites) {
 
 	public ImplementationGuideProperties {
 		requiredProfiles = requiredProfiles == null ? Map.of() : Map.copyOf(requiredProfiles);

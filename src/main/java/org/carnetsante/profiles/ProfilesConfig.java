@@ -33,10 +33,17 @@ public class ProfilesConfig {
 			@Qualifier("myInstanceValidator") IInstanceValidatorModule instanceValidator,
 			ImplementationGuideProperties properties,
 			CarnetImplementationGuide implementationGuide,
-			IInterceptorService jpaInterceptorService) {
+			IInterceptorService jpaInterceptorService,
+			org.carnetsante.access.AccessProperties access) {
 		RequiredProfileValidator validator = new RequiredProfileValidator(
 				fhirContext, instanceValidator, properties.requiredProfiles(), implementationGuide);
-		jpaInterceptorService.registerInterceptor(validator);
+		if (properties.validateWrites()) {
+			jpaInterceptorService.registerInterceptor(validator);
+		} else {
+			org.carnetsante.access.AccessConfig.requireBenchmarkPeer(access, "carnet.ig.validate-writes=false");
+			org.slf4j.LoggerFactory.getLogger(ProfilesConfig.class).warn("WRITES ARE NOT VALIDATED (carnet.ig.validate-writes=false):"
+					+ " this server is a benchmark peer and must never hold real data.");
+		}
 		return validator;
 	}
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Documents benchmark: ITI-65 provide bundles pushed into Carnet, side by side with the same bundles as
+# plain FHIR transactions into a vanilla HAPI JPA configuration of the same jar (no access policy, no
+# access log, no document rules, no validation, no notifications, bytes inline in the Binary rows as
+# HAPI stores them by default), same JVM settings, same PostgreSQL server (one database each). Both check
+# the bearer token (measured separately by token-check.sh: about 0.1 ms per request).
+#
+# Each bundle: a SubmissionSet List, one DocumentReference (PDSm metadata, SHA-1 and size of the bytes),
+# one 30 KB PDF-like Binary; the subject is a conditional reference by INS to one of PATIENTS spaces.
+# Pushed by CONCURRENCY clients (1, 4, 16) for SECONDS each: documents per second, p50/p95/p99 latency.
+# Then ITI-67 on Carnet: one space holding 200 documents while FILL documents are in the database,
+# searched by INS and status for SECONDS: p50/p95/p99. pg_test_fsync's figure is printed beside the writes.
+#
+# Needs python3, psql, PostgreSQL on 127.0.0.1:5432 (trust). A short smoke run: bench/documents.sh 5 20 1000
+# Usage: bench/documents.sh [seconds 30] [patients 200] [fill 100000] [concurrencies "1 4 16"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-30}
+patients=${2:-200}
+fill=${3:-100000}
+concurrencies=${4:-"1 4 16"}
+on_port=${CARNET_BENCH_PORT:-18093}
+off_port=$((on_port + 1))
+
+./mvnw -B -q -DskipTests -Dconformance.skip=true package
+jar=$(ls target/carnet-*.jar | grep -v original | head -n 1)
+work=$(mktemp -d)
+stamp=$(date +%s)
+on_db="carnet_docs_on_$stamp"
+off_db="carnet_docs_off_$stamp"
+psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $on_db" -c "CREATE DATABASE $off_db"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $on_db" -c "DROP DATABASE IF EXISTS $off_db" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start() { # name, port, database, extra arguments…
+  local name=$1 port=$2 database=$3; shift 3
+  java -Xmx1g -XX:+UseParallelGC -jar "$jar" --spring.profiles.active=demo \
+    --carnet.db.url="jdbc:postgresql://127.0.0.1:5432/$database" --carnet.db.username=postgres \
+    --carnet.smart.issuer="http://localhost:$port" --server.port="$port" --carnet.fhir.data-dir="$work/$name" \
+    --logging.level.ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor=ERROR "$@" > "$work/$name.log" 2>&1 &
+  pids+=("$!")
+  until curl -sf -o /dev/null "http://localhost:$port/fhir/metadata"; do
+    kill -0 "${pids[-1]}" 2>/dev/null || { tail -40 "$work/$name.log"; exit 1; }
+    sleep 1
+  done
+  until grep -q "Demo profile: loaded" "$work/$name.log"; do sleep 1; done
+}
+start carnet "$on_port" "$on_db"
+start vanilla "$off_port" "$off_db" --carnet.access.unprotected-benchmark-peer=true --carnet.access.enforced=false \
+  --carnet.audit.enabled=false --carnet.documents.rules-enforced=false --carnet.ig.validate-writes=false \
+  --carnet.notify.enabled=false --carnet.documents.binary-storage=inline
+
+mkdir -p "$work/on" "$work/off"
+python3 bench/lib/documents_bench.py patients "http://localhost:$on_port" "$patients" "$work/on"
+python3 bench/lib/documents_bench.py patients "http://localhost:$off_port" "$patients" "$work/off"
+
+echo "cores: $(nproc)   java: $(java -version 2>&1 | head -n 1)   ${seconds}s per run, $patients spaces"
+fsync=$(ls /usr/lib/postgresql/*/bin/pg_test_fsync 2>/dev/null | head -n 1 || true)
+if [ -n "$fsync" ]; then
+  echo "pg_test_fsync (fdatasync, one 8 kB write): $(cd "$work" && "$fsync" -s 2 2>/dev/null | awk '/fdatasync/ {print $(NF-2), $(NF-1); exit}')"
+fi
+for concurrency in $concurrencies; do
+  # warm-up of both, then the measured runs
+  python3 bench/lib/documents_bench.py push "http://localhost:$on_port" "$work/on/nirs" "$concurrency" 5 > /dev/null
+  python3 bench/lib/documents_bench.py push "http://localhost:$off_port" "$work/off/nirs" "$concurrency" 5 > /dev/null
+  echo "concurrency $concurrency  carnet:  $(python3 bench/lib/documents_bench.py push "http://localhost:$on_port" "$work/on/nirs" "$concurrency" "$seconds")"
+  echo "concurrency $concurrency  vanilla: $(python3 bench/lib/documents_bench.py push "http://localhost:$off_port" "$work/off/nirs" "$concurrency" "$seconds")"
+done
+
+# ITI-67: one space with 200 documents among FILL.
+stored=$(psql -h 127.0.0.1 -U postgres -d "$on_db" -tA -c "SELECT COUNT(*) FROM hfj_resource WHERE res_type = 'DocumentReference'")
+others=$((fill - stored - 200))
+if [ "$others" -gt 0 ]; then
+  per_space=$(( (others + patients - 2) / (patients - 1) ))
+  sed -n "2,${patients}p" "$work/on/nirs" | while read -r nir; do
+    python3 bench/lib/documents_bench.py fill "http://localhost:$on_port" "$nir" "$per_space"
+  done
+fi
+searched=$(head -n 1 "$work/on/nirs")
+python3 bench/lib/documents_bench.py fill "http://localhost:$on_port" "$searched" 200
+total=$(psql -h 127.0.0.1 -U postgres -d "$on_db" -tA -c "SELECT COUNT(*) FROM hfj_resource WHERE res_type = 'DocumentReference'")
+echo "DocumentReferences in the database: $total"
+python3 bench/lib/documents_bench.py find "http://localhost:$on_port" "$searched" "$seconds"

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Helpers of bench/documents.sh, standard library only.
+
+  patients BASE COUNT OUT_DIR          spaces with an INS, in the demo hospital's care; writes their NIRs
+  push BASE NIRS CONCURRENCY SECONDS   ITI-65 provide bundles (SubmissionSet + DocumentReference + 30 KB
+                                       PDF-like Binary, subject by conditional INS) pushed by CONCURRENCY
+                                       clients for SECONDS; prints documents/s and latency percentiles
+  fill BASE NIR COUNT                  COUNT small documents into one space (ITI-105, 100 per transaction)
+  find BASE NIR SECONDS                ITI-67 searches of one space, one at a time; prints latency percentiles
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import random
+import secrets
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import access_bench  # noqa: E402  (the demo hospital's token, the PDSm document shape)
+
+INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.11"
+
+
+def patients(base, count, out_dir):
+    token = access_bench.hospital_token(base)
+    nirs = []
+    for first in range(0, count, 50):
+        entries = []
+        for p in range(first, min(count, first + 50)):
+            nir = access_bench.nir()
+            nirs.append(nir)
+            uuid = "urn:uuid:" + secrets.token_hex(16)
+            entries.append({"fullUrl": uuid, "request": {"method": "POST", "url": "Patient"}, "resource": {
+                "resourceType": "Patient",
+                "identifier": [{"type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203",
+                                                     "code": "INS-NIR"}]}, "system": INS_SYSTEM, "value": nir}],
+                "name": [{"use": "official", "family": "Banc", "given": ["Document%d" % p]}],
+                "gender": "male", "birthDate": "1975-05-05"}})
+            entries.append({"request": {"method": "POST", "url": "CareTeam"}, "resource": {
+                "resourceType": "CareTeam", "status": "active", "subject": {"reference": uuid},
+                "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}},
+                                {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1",
+                                                           "value": access_bench.DEMO_GP_IDNAT}}}]}})
+        post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
+    with open(os.path.join(out_dir, "nirs"), "w") as f:
+        f.write("\n".join(nirs) + "\n")
+
+
+def post(base, path, token, body):
+    request = urllib.request.Request(base + path, json.dumps(body).encode(),
+                                     {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def pdf_like(size):
+    """Bytes that look like a PDF (header, random body, trailer): realistic size, incompressible."""
+    body = base64.b64encode(os.urandom(size * 3 // 4))[: size - 32]
+    return b"%PDF-1.4\n" + body + b"\n%%EOF\n" + b" " * max(0, size - 32 - len(body) + 16)
+
+
+def provide_bundle(nir, pdf, pdf_hash, pdf_base64):
+    subject = {"reference": "Patient?identifier=%s|%s" % (INS_SYSTEM, nir)}
+    document_uuid, binary_uuid = "urn:uuid:" + secrets.token_hex(16), "urn:uuid:" + secrets.token_hex(16)
+    document = access_bench.document("placeholder", "11502-2", "Compte rendu de biologie", b"")
+    document["subject"] = subject
+    document["content"] = [{"attachment": {"contentType": "application/pdf", "url": binary_uuid, "size": len(pdf),
+                                           "hash": pdf_hash, "title": "Compte rendu de biologie"}}]
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:" + secrets.token_hex(16), "request": {"method": "POST", "url": "List"}, "resource": {
+            "resourceType": "List",
+            "identifier": [{"use": "usual", "system": "urn:ietf:rfc:3986",
+                            "value": "urn:oid:1.2.250.1.999.8.%d" % secrets.randbits(62)}],
+            "status": "current", "mode": "working",
+            "code": {"coding": [{"system": "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "code": "submissionset"}]},
+            "subject": subject, "date": "2026-11-24T10:00:00+01:00", "entry": [{"item": {"reference": document_uuid}}]}},
+        {"fullUrl": document_uuid, "request": {"method": "POST", "url": "DocumentReference"}, "resource": document},
+        {"fullUrl": binary_uuid, "request": {"method": "POST", "url": "Binary"}, "resource": {
+            "resourceType": "Binary", "contentType": "application/pdf", "data": pdf_base64}}]}
+
+
+def percentiles(latencies):
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+    return pick(0.50), pick(0.95), pick(0.99)
+
+
+def push(base, nirs_file, concurrency, seconds):
+    token = access_bench.hospital_token(base)
+    nirs = [line.strip() for line in open(nirs_file) if line.strip()]
+    pdf = pdf_like(30 * 1024)
+    pdf_hash = base64.b64encode(hashlib.sha1(pdf).digest()).decode()
+    pdf_base64 = base64.b64encode(pdf).decode()
+    url = urllib.parse.urlparse(base)
+    latencies, failures, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        mine, failed = [], []
+        while time.monotonic() < deadline:
+            body = json.dumps(provide_bundle(random.choice(nirs), pdf, pdf_hash, pdf_base64)).encode()
+            started = time.monotonic()
+            connection.request("POST", "/fhir", body, {"Authorization": "Bearer " + token,
+                                                        "Content-Type": "application/fhir+json"})
+            response = connection.getresponse()
+            answer = response.read()
+            if response.status == 200:
+                mine.append(time.monotonic() - started)
+            else:
+                failed.append((response.status, answer[:300]))
+        with lock:
+            latencies.extend(mine)
+            failures.extend(failed)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    p50, p95, p99 = percentiles(latencies)
+    print("documents/s %.1f  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  failed %d" % (
+        len(latencies) / elapsed, p50, p95, p99, len(failures)))
+    if failures:
+        print("first failure:", failures[0], file=sys.stderr)
+
+
+def fill(base, nir, count):
+    token = access_bench.hospital_token(base)
+    subject = "Patient?identifier=%s|%s" % (INS_SYSTEM, nir)
+    for first in range(0, count, 100):
+        entries = [{"request": {"method": "POST", "url": "DocumentReference"},
+                    "resource": dict(access_bench.document(subject, access_bench.TYPES[d % len(access_bench.TYPES)],
+                                                           "Document %d" % d, b"Compte rendu %d" % d))}
+                   for d in range(first, min(count, first + 100))]
+        post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
+
+
+def find(base, nir, seconds):
+    token = access_bench.hospital_token(base)
+    url = urllib.parse.urlparse(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    path = "/fhir/DocumentReference?status=current&patient.identifier=%s%%7C%s&_count=50" % (INS_SYSTEM, nir)
+    latencies, deadline, total = [], time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        connection.request("GET", path, headers={"Authorization": "Bearer " + token, "Accept": "application/fhir+json"})
+        response = connection.getresponse()
+        answer = response.read()
+        latencies.append(time.monotonic() - started)
+        if response.status != 200:
+            print("search failed:", response.status, answer[:300], file=sys.stderr)
+            return
+        total = len(json.loads(answer).get("entry", []))
+    p50, p95, p99 = percentiles(latencies)
+    print("ITI-67 searches %d  first page %s documents  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms" % (
+        len(latencies), total, p50, p95, p99))
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "patients":
+        patients(args[0], int(args[1]), args[2])
+    elif command == "push":
+        push(args[0], args[1], int(args[2]), float(args[3]))
+    elif command == "fill":
+        fill(args[0], args[1], int(args[2]))
+    elif command == "find":
+        find(args[0], args[1], float(args[2]))
+    else:
+        sys.exit(__doc__)
