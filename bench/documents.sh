@@ -64,7 +64,7 @@ python3 bench/lib/documents_bench.py patients "http://localhost:$off_port" "$pat
 echo "cores: $(nproc)   java: $(java -version 2>&1 | head -n 1)   ${seconds}s per run, $patients spaces"
 fsync=$(ls /usr/lib/postgresql/*/bin/pg_test_fsync 2>/dev/null | head -n 1 || true)
 if [ -n "$fsync" ]; then
-  echo "pg_test_fsync (fdatasync, one 8 kB write): $(cd "$work" && "$fsync" -s 2 2>/dev/null | awk '/fdatasync/ {print $(NF-2), $(NF-1); exit}')"
+  echo "pg_test_fsync (fdatasync, one 8 kB write): $(cd "$work" && "$fsync" -s 2 2>/dev/null | awk '$1 == "fdatasync" {print $2, $3; exit}')"
 fi
 for concurrency in $concurrencies; do
   # warm-up of both, then the measured runs

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+import uuid
 
 DEMO_GP_IDNAT = "810000000001"
 TYPES = ["11488-4", "11502-2", "57833-6", "60591-5", "11490-0"]
@@ -69,7 +70,7 @@ def populate(base, patients, documents, out_dir):
     token = hospital_token(base)
     patient_paths, document_paths = [], []
     for p in range(patients):
-        patient_uuid = "urn:uuid:" + secrets.token_hex(16)
+        patient_uuid = "urn:uuid:" + str(uuid.uuid4())
         entries = [
             {"fullUrl": patient_uuid, "request": {"method": "POST", "url": "Patient"}, "resource": {
                 "resourceType": "Patient",

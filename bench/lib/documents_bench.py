@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import access_bench  # noqa: E402  (the demo hospital's token, the PDSm document shape)
@@ -35,15 +36,15 @@ def patients(base, count, out_dir):
         for p in range(first, min(count, first + 50)):
             nir = access_bench.nir()
             nirs.append(nir)
-            uuid = "urn:uuid:" + secrets.token_hex(16)
-            entries.append({"fullUrl": uuid, "request": {"method": "POST", "url": "Patient"}, "resource": {
+            placeholder = "urn:uuid:" + str(uuid.uuid4())
+            entries.append({"fullUrl": placeholder, "request": {"method": "POST", "url": "Patient"}, "resource": {
                 "resourceType": "Patient",
                 "identifier": [{"type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203",
                                                      "code": "INS-NIR"}]}, "system": INS_SYSTEM, "value": nir}],
                 "name": [{"use": "official", "family": "Banc", "given": ["Document%d" % p]}],
                 "gender": "male", "birthDate": "1975-05-05"}})
             entries.append({"request": {"method": "POST", "url": "CareTeam"}, "resource": {
-                "resourceType": "CareTeam", "status": "active", "subject": {"reference": uuid},
+                "resourceType": "CareTeam", "status": "active", "subject": {"reference": placeholder},
                 "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}},
                                 {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1",
                                                            "value": access_bench.DEMO_GP_IDNAT}}}]}})
@@ -67,13 +68,13 @@ def pdf_like(size):
 
 def provide_bundle(nir, pdf, pdf_hash, pdf_base64):
     subject = {"reference": "Patient?identifier=%s|%s" % (INS_SYSTEM, nir)}
-    document_uuid, binary_uuid = "urn:uuid:" + secrets.token_hex(16), "urn:uuid:" + secrets.token_hex(16)
+    document_uuid, binary_uuid = "urn:uuid:" + str(uuid.uuid4()), "urn:uuid:" + str(uuid.uuid4())
     document = access_bench.document("placeholder", "11502-2", "Compte rendu de biologie", b"")
     document["subject"] = subject
     document["content"] = [{"attachment": {"contentType": "application/pdf", "url": binary_uuid, "size": len(pdf),
                                            "hash": pdf_hash, "title": "Compte rendu de biologie"}}]
     return {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": "urn:uuid:" + secrets.token_hex(16), "request": {"method": "POST", "url": "List"}, "resource": {
+        {"fullUrl": "urn:uuid:" + str(uuid.uuid4()), "request": {"method": "POST", "url": "List"}, "resource": {
             "resourceType": "List",
             "identifier": [{"use": "usual", "system": "urn:ietf:rfc:3986",
                             "value": "urn:oid:1.2.250.1.999.8.%d" % secrets.randbits(62)}],
