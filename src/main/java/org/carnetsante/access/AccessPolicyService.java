@@ -158,6 +158,15 @@ public class AccessPolicyService implements IConsentService {
 	}
 
 	/** The policy's decision on a resource for the request's actor, journaled. Fails closed. */
+	/**
+	 * What an actor outside any request may see (the owner of a subscription, when a notification is about
+	 * to go out): the same decision, from the resource and its spaces' rules.
+	 */
+	public AccessDecision decideFor(Actor actor, IBaseResource resource) {
+		ResourceFacts facts = factsOf(resource);
+		return policy.decide(actor, facts, spaces.rulesOf(facts.patients()), clock.instant());
+	}
+
 	public AccessDecision decideAndRecord(RequestDetails request, IBaseResource resource) {
 		RequestAccess access = RequestAccess.of(request);
 		if (access == null) {

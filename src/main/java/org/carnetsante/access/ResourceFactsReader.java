@@ -52,6 +52,11 @@ public class ResourceFactsReader {
 			}
 			return patients;
 		}
+		if (resource instanceof org.hl7.fhir.r4.model.Subscription subscription) {
+			// A subscription is part of its owner's space.
+			SubscriptionOwners.patientOf(subscription).ifPresent(patients::add);
+			return patients;
+		}
 		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(resource);
 		if (definition.getSearchParamsForCompartmentName(PATIENT).isEmpty()) {
 			return patients;

@@ -47,7 +47,11 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 	JpaBatch2Config.class,
 	Batch2JobsConfig.class,
 	ThreadPoolFactoryConfig.class,
-	SubscriptionChannelConfig.class
+	SubscriptionChannelConfig.class,
+	// FHIR Subscriptions: matching writes against active subscriptions, delivery by rest-hook and
+	// websocket (the rules of who may subscribe to what live in the notify package).
+	ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig.class,
+	ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig.class
 })
 public class FhirJpaConfig {
 
@@ -91,7 +95,23 @@ public class FhirJpaConfig {
 
 	@Bean
 	public SubscriptionSettings subscriptionSettings() {
-		return new SubscriptionSettings();
+		SubscriptionSettings settings = new SubscriptionSettings();
+		// HAPI keys the supported channel types by its DSTU2 enumeration, whatever the FHIR version.
+		settings.addSupportedSubscriptionType(org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType.RESTHOOK);
+		settings.addSupportedSubscriptionType(org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType.WEBSOCKET);
+		settings.setWebsocketContextPath(WEBSOCKET_PATH);
+		return settings;
+	}
+
+	/** Where apps open their websocket to be told of their subscriptions' matches. */
+	public static final String WEBSOCKET_PATH = "/websocket";
+
+	/** HAPI's e-mail channel of subscriptions is not offered (patients' e-mails go through notify). */
+	@Bean
+	public ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender subscriptionEmailSender() {
+		return details -> {
+			throw new UnsupportedOperationException("Subscriptions of channel type email are not supported");
+		};
 	}
 
 	@Bean

@@ -39,10 +39,15 @@ public class NotifyConfig {
 
 	@Bean
 	public FhirServerCustomizer notificationsOnTheFhirServer(NotifyProperties notify, NotificationOutbox outbox,
-			NotificationPreferences preferences, IInterceptorService jpaInterceptors) {
+			NotificationPreferences preferences, IInterceptorService jpaInterceptors, DaoRegistry daos,
+			org.carnetsante.access.AccessPolicyService policy) {
 		if (notify.enabled()) {
 			jpaInterceptors.registerInterceptor(new DocumentNotifications(outbox));
 		}
+		// Subscriptions: who subscribes to what, and which notifications go out.
+		jpaInterceptors.registerInterceptor(new SubscriptionRules(java.util.Set.copyOf(notify.subscriptions().types()),
+				notify.subscriptions().allowedEndpoints()));
+		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
 		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
 	}
 

@@ -11,13 +11,24 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param email the e-mail channel
  * @param delivery how the senders work through the notifications recorded
  * @param emergencyWindow one emergency notification per professional and mode within this time
+ * @param subscriptions FHIR Subscriptions of patients' apps
  */
 @ConfigurationProperties("carnet.notify")
 public record NotifyProperties(
 		@DefaultValue("true") boolean enabled,
 		@DefaultValue Email email,
 		@DefaultValue Delivery delivery,
-		@DefaultValue("1h") java.time.Duration emergencyWindow) {
+		@DefaultValue("1h") java.time.Duration emergencyWindow,
+		@DefaultValue Subscriptions subscriptions) {
+
+	/**
+	 * @param types resource types a patient's app may subscribe to (in its own space)
+	 * @param allowedEndpoints prefixes a rest-hook endpoint must start with
+	 */
+	public record Subscriptions(
+			@DefaultValue({"DocumentReference", "Communication", "Appointment"}) java.util.List<String> types,
+			@DefaultValue("https://") java.util.List<String> allowedEndpoints) {
+	}
 
 	/**
 	 * @param smtpHost SMTP server; empty: no e-mail is sent (notifications are recorded as undeliverable)

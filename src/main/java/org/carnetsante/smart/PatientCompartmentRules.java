@@ -52,6 +52,11 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				// see their DocumentReference.
 				.allow("documents' bytes, through their document").read().resourcesOfType("Binary").withAnyId().andThen()
 				.allow("the space's access log").operation().named("$access-log").onInstance(patient).andAllowAllResponses().andThen()
+				// Subscriptions are in no compartment: SubscriptionRules confines them to the token's space
+				// and the access policy shows them to their owner only.
+				.allow("the app's subscriptions: read").read().resourcesOfType("Subscription").withAnyId().andThen()
+				.allow("the app's subscriptions: write").write().resourcesOfType("Subscription").withAnyId().andThen()
+				.allow("the app's subscriptions: delete").delete().resourcesOfType("Subscription").withAnyId().andThen()
 				.allow("the patient's notification preferences").operation().named("$notification-preferences").onInstance(patient)
 						.andAllowAllResponses().andThen()
 				// Narrowed to the compartment beforehand; every resource it returns is judged by the access policy.

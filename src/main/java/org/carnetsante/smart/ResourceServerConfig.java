@@ -72,6 +72,7 @@ public class ResourceServerConfig {
 						.requestMatchers("/error").permitAll()
 						.anyRequest().authenticated())
 				.oauth2ResourceServer(resourceServer -> resourceServer
+						.bearerTokenResolver(bearerTokens())
 						.authenticationManagerResolver(tokenIssuers(tokens, claims, externalIssuers, clock))
 						.authenticationEntryPoint((request, response, failure) -> {
 							challenge.commence(request, response, failure);
@@ -87,6 +88,20 @@ public class ResourceServerConfig {
 				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 				.csrf(csrf -> csrf.disable());
 		return http.build();
+	}
+
+	/**
+	 * The token is read from the Authorization header; on the websocket handshake only, browsers (which
+	 * cannot set headers on a WebSocket) may pass it as the {@code access_token} query parameter.
+	 */
+	private static org.springframework.security.oauth2.server.resource.web.BearerTokenResolver bearerTokens() {
+		org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver headerOnly =
+				new org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver();
+		org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver headerOrQuery =
+				new org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver();
+		headerOrQuery.setAllowUriQueryParameter(true);
+		return request -> request.getRequestURI().startsWith(org.carnetsante.fhir.FhirJpaConfig.WEBSOCKET_PATH)
+				? headerOrQuery.resolve(request) : headerOnly.resolve(request);
 	}
 
 	/**

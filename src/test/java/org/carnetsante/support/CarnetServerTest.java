@@ -86,6 +86,8 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.notify.email.smtp-port", TestMailServer::port);
 		registry.add("carnet.notify.delivery.poll-interval", () -> "200ms");
 		registry.add("carnet.notify.delivery.first-retry", () -> "1s");
+		// Rest-hook endpoints of the tests listen on the loopback interface, without TLS.
+		registry.add("carnet.notify.subscriptions.allowed-endpoints[0]", () -> "http://127.0.0.1:");
 	}
 
 	protected String baseUrl() {

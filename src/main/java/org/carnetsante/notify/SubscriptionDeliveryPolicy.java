@@ -1,0 +1,62 @@
+package org.carnetsante.notify;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.subscription.model.CanonicalSubscription;
+import ca.uhn.fhir.jpa.subscription.model.ResourceDeliveryMessage;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.Optional;
+import org.carnetsante.access.AccessPolicyService;
+import org.carnetsante.access.Actor;
+import org.carnetsante.access.SubscriptionOwners;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Subscription;
+
+/**
+ * A subscription's notification goes out only if its owner may see the resource it is about, now (a
+ * document still INVISIBLE_PATIENT, or hidden from a minor's parents, tells its owner nothing). The
+ * decision is the access policy's; a subscription without a recorded owner notifies nobody.
+ */
+@Interceptor
+public class SubscriptionDeliveryPolicy {
+
+	private final DaoRegistry daos;
+	private final AccessPolicyService policy;
+
+	public SubscriptionDeliveryPolicy(DaoRegistry daos, AccessPolicyService policy) {
+		this.daos = daos;
+		this.policy = policy;
+	}
+
+	@Hook(Pointcut.SUBSCRIPTION_BEFORE_DELIVERY)
+	public boolean ownerMaySee(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
+		Optional<Actor> owner = ownerOf(subscription.getIdElement(daos.getSystemDao().getContext()));
+		IIdType about = message.getPayloadId(daos.getSystemDao().getContext());
+		if (owner.isEmpty() || about == null || !about.hasResourceType()) {
+			return false;
+		}
+		try {
+			IBaseResource resource = daos.getResourceDao(about.getResourceType())
+					.read(about.toUnqualifiedVersionless(), new SystemRequestDetails());
+			return policy.decideFor(owner.get(), resource).allowed();
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return false;
+		}
+	}
+
+	private Optional<Actor> ownerOf(IIdType subscriptionId) {
+		try {
+			Subscription subscription = daos.getResourceDao(Subscription.class)
+					.read(new IdType("Subscription", subscriptionId.getIdPart()), new SystemRequestDetails());
+			return SubscriptionOwners.of(subscription);
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return Optional.empty();
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package org.carnetsante.notify;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.carnetsante.access.Actor;
+import org.carnetsante.access.RequestAccess;
+import org.carnetsante.access.SubscriptionOwners;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Subscription;
+
+/**
+ * Who subscribes to what (FHIR Subscriptions, for patients' apps):
+ * <ul>
+ *   <li>only a patient-side caller (the patient, a legal representative, a delegate) subscribes, to
+ *       their own space: the criteria name a subscribable type and the space's patient
+ *       ({@code DocumentReference?patient=Patient/123}); professionals find documents by ITI-67;
+ *   <li>a notification carries no data ({@code channel.payload} absent): the app reads what changed
+ *       with its own token, through the access policy and into the access log;
+ *   <li>a rest-hook endpoint starts with one of {@code carnet.notify.subscriptions.allowed-endpoints}
+ *       (https by default: no notification to an internal address);
+ *   <li>the owner is recorded in the subscription; notifications go out only for what they may see
+ *       ({@link SubscriptionDeliveryPolicy}).
+ * </ul>
+ * Refusals answer 422 naming the element (403 for a caller who may not subscribe).
+ */
+@Interceptor
+public class SubscriptionRules {
+
+	private final Set<String> subscribableTypes;
+	private final List<String> allowedEndpoints;
+
+	public SubscriptionRules(Set<String> subscribableTypes, List<String> allowedEndpoints) {
+		this.subscribableTypes = Set.copyOf(subscribableTypes);
+		this.allowedEndpoints = List.copyOf(allowedEndpoints);
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	public void beforeCreate(IBaseResource resource, RequestDetails request) {
+		check(resource, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	public void beforeUpdate(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		check(resource, request);
+	}
+
+	private void check(IBaseResource resource, RequestDetails request) {
+		if (!(resource instanceof Subscription subscription) || !(request instanceof ServletRequestDetails)) {
+			return; // HAPI's own status changes (requested → active) are not a caller's
+		}
+		RequestAccess access = RequestAccess.of(request);
+		Actor actor = access == null ? null : access.actor();
+		if (actor == null || !actor.role().isPatientSide()) {
+			throw new ForbiddenOperationException("Subscriptions are for patients' apps, on their own space; "
+					+ "professionals find documents with ITI-67");
+		}
+		checkCriteria(subscription.getCriteria(), actor.patient());
+		Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
+		if (channel.getType() != Subscription.SubscriptionChannelType.RESTHOOK
+				&& channel.getType() != Subscription.SubscriptionChannelType.WEBSOCKET) {
+			throw refused("Subscription.channel.type", "channel type rest-hook or websocket");
+		}
+		if (channel.hasPayload()) {
+			throw refused("Subscription.channel.payload", "notifications carry no data: leave payload out and read what "
+					+ "changed with the app's token");
+		}
+		if (channel.getType() == Subscription.SubscriptionChannelType.RESTHOOK
+				&& allowedEndpoints.stream().noneMatch(prefix -> channel.getEndpoint() != null && channel.getEndpoint().startsWith(prefix))) {
+			throw refused("Subscription.channel.endpoint", "a rest-hook endpoint starts with one of " + allowedEndpoints);
+		}
+		SubscriptionOwners.record(subscription, actor);
+	}
+
+	private void checkCriteria(String criteria, String patient) {
+		if (criteria == null || !criteria.contains("?")) {
+			throw refused("Subscription.criteria", "criteria name a type and the space's patient, e.g. DocumentReference?patient=Patient/"
+					+ patient);
+		}
+		String type = criteria.substring(0, criteria.indexOf('?'));
+		if (!subscribableTypes.contains(type)) {
+			throw refused("Subscription.criteria", "subscribable types: " + subscribableTypes);
+		}
+		boolean ownSpace = false;
+		for (String parameter : criteria.substring(criteria.indexOf('?') + 1).split("&")) {
+			String[] pair = parameter.split("=", 2);
+			if (pair.length == 2 && (pair[0].equals("patient") || pair[0].equals("subject"))) {
+				String value = URLDecoder.decode(pair[1], StandardCharsets.UTF_8);
+				ownSpace = value.equals(patient) || value.equals("Patient/" + patient);
+				if (!ownSpace) {
+					break;
+				}
+			}
+		}
+		if (!ownSpace) {
+			throw refused("Subscription.criteria", "the criteria name the space the token opens: patient=Patient/" + patient);
+		}
+	}
+
+	private static UnprocessableEntityException refused(String expression, String diagnostics) {
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.BUSINESSRULE)
+				.setDiagnostics(diagnostics).addExpression(expression);
+		return new UnprocessableEntityException(diagnostics, outcome);
+	}
+}

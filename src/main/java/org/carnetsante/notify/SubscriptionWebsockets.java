@@ -1,0 +1,107 @@
+package org.carnetsante.notify;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.subscription.match.deliver.websocket.SubscriptionWebsocketHandler;
+import ca.uhn.fhir.jpa.subscription.match.deliver.websocket.WebsocketConnectionValidator;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.Optional;
+import java.util.Set;
+import org.carnetsante.access.AccessProperties;
+import org.carnetsante.access.Actor;
+import org.carnetsante.access.SubscriptionOwners;
+import org.carnetsante.fhir.FhirJpaConfig;
+import org.carnetsante.smart.CallerAuthentication;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Subscription;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.config.annotation.EnableWebSocket;
+import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
+import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
+import org.springframework.web.socket.handler.PerConnectionWebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+
+/**
+ * FHIR Subscriptions of channel type websocket, at {@code /websocket}: HAPI's handler (an app sends
+ * {@code bind Subscription/123} and then receives {@code ping Subscription/123} at each match), behind
+ * the bearer token of the handshake (Spring Security, as for {@code /fhir}) and a check that the
+ * subscription bound belongs to the caller's space: a ping tells that something changed, which is
+ * already more than a stranger may know.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSocket
+public class SubscriptionWebsockets implements WebSocketConfigurer {
+
+	private final BeanFactory beans;
+
+	public SubscriptionWebsockets(BeanFactory beans) {
+		this.beans = beans;
+	}
+
+	@Bean
+	public WebsocketConnectionValidator websocketConnectionValidator() {
+		return new WebsocketConnectionValidator();
+	}
+
+	@Override
+	public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
+		PerConnectionWebSocketHandler hapi = new PerConnectionWebSocketHandler(SubscriptionWebsocketHandler.class);
+		hapi.setBeanFactory(beans);
+		registry.addHandler(new OwnSubscriptionsOnly(hapi, beans), FhirJpaConfig.WEBSOCKET_PATH);
+	}
+
+	/** Lets a connection bind only subscriptions of the space its token opens. */
+	static final class OwnSubscriptionsOnly extends WebSocketHandlerDecorator {
+
+		private final BeanFactory beans;
+
+		OwnSubscriptionsOnly(WebSocketHandler delegate, BeanFactory beans) {
+			super(delegate);
+			this.beans = beans;
+		}
+
+		@Override
+		public void handleMessage(WebSocketSession session, WebSocketMessage<?> message) throws Exception {
+			if (message instanceof TextMessage text && text.getPayload().trim().startsWith("bind ")) {
+				String subscription = text.getPayload().trim().substring("bind ".length()).trim();
+				if (!ownedByCaller(session, subscription)) {
+					session.sendMessage(new TextMessage("failed to bind " + subscription + ": not a subscription of this space"));
+					session.close(CloseStatus.POLICY_VIOLATION);
+					return;
+				}
+			}
+			super.handleMessage(session, message);
+		}
+
+		private boolean ownedByCaller(WebSocketSession session, String subscriptionId) {
+			if (!(session.getPrincipal() instanceof CallerAuthentication authentication)) {
+				return false;
+			}
+			Actor caller = Actor.of(authentication.getPrincipal(),
+					Set.copyOf(beans.getBean(AccessProperties.class).refusedSectors()));
+			Optional<Actor> owner = ownerOf(new IdType(subscriptionId));
+			return caller.role().isPatientSide() && owner.isPresent() && caller.patient().equals(owner.get().patient());
+		}
+
+		private Optional<Actor> ownerOf(IdType id) {
+			if (!id.hasIdPart()) {
+				return Optional.empty();
+			}
+			try {
+				Subscription subscription = beans.getBean(DaoRegistry.class).getResourceDao(Subscription.class)
+						.read(new IdType("Subscription", id.getIdPart()), new SystemRequestDetails());
+				return SubscriptionOwners.of(subscription);
+			} catch (ResourceNotFoundException | ResourceGoneException e) {
+				return Optional.empty();
+			}
+		}
+	}
+}
