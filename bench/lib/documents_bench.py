@@ -5,7 +5,8 @@
   push BASE NIRS CONCURRENCY SECONDS   ITI-65 provide bundles (SubmissionSet + DocumentReference + 30 KB
                                        PDF-like Binary, subject by conditional INS) pushed by CONCURRENCY
                                        clients for SECONDS; prints documents/s and latency percentiles
-  fill BASE NIR COUNT                  COUNT small documents into one space (ITI-105, 100 per transaction)
+  fill BASE NIR COUNT [TOKEN_BASE]     COUNT small documents into one space (ITI-105, 100 per transaction);
+                                       the token from TOKEN_BASE's authorization server if given
   find BASE NIR SECONDS                ITI-67 searches of one space, one at a time; prints latency percentiles
 """
 import base64
@@ -130,12 +131,13 @@ def push(base, nirs_file, concurrency, seconds):
     p50, p95, p99 = percentiles(latencies)
     print("documents/s %.1f  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  failed %d" % (
         len(latencies) / elapsed, p50, p95, p99, len(failures)))
-    if failures:
-        print("first failure:", failures[0], file=sys.stderr)
+    if failures or not latencies:
+        print("first failure:", failures[0] if failures else "no document pushed", file=sys.stderr)
+        sys.exit(1)
 
 
-def fill(base, nir, count):
-    token = access_bench.hospital_token(base)
+def fill(base, nir, count, token_base=None):
+    token = access_bench.hospital_token(token_base or base)
     subject = "Patient?identifier=%s|%s" % (INS_SYSTEM, nir)
     for first in range(0, count, 100):
         entries = [{"request": {"method": "POST", "url": "DocumentReference"},
@@ -159,7 +161,7 @@ def find(base, nir, seconds):
         latencies.append(time.monotonic() - started)
         if response.status != 200:
             print("search failed:", response.status, answer[:300], file=sys.stderr)
-            return
+            sys.exit(1)
         total = len(json.loads(answer).get("entry", []))
     p50, p95, p99 = percentiles(latencies)
     print("ITI-67 searches %d  first page %s documents  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms" % (
@@ -173,7 +175,7 @@ if __name__ == "__main__":
     elif command == "push":
         push(args[0], args[1], int(args[2]), float(args[3]))
     elif command == "fill":
-        fill(args[0], args[1], int(args[2]))
+        fill(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None)
     elif command == "find":
         find(args[0], args[1], float(args[2]))
     else:
