@@ -13,6 +13,7 @@
 #
 # Needs python3, psql, PostgreSQL on 127.0.0.1:5432 (trust). Fails if any push or search fails.
 # CARNET_JAR: a jar already built (the smoke run of `./mvnw verify` passes it); otherwise it is built.
+# CARNET_EXTRA_ARGS: more arguments for the Carnet server (to measure one part switched off).
 # Usage: bench/documents.sh [seconds 30] [patients 200] [fill 100000] [concurrencies "1 4 16"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,23 +46,26 @@ cleanup() {
 trap cleanup EXIT
 
 # Both servers start at once; each is awaited before use.
-start() { # name, port, database, extra arguments…
-  local name=$1 port=$2 database=$3; shift 3
+start() { # name, port, database, issuer port, extra arguments…
+  local name=$1 port=$2 database=$3 issuer_port=$4; shift 4
   java -Xmx1g -XX:+UseParallelGC -jar "$jar" --spring.profiles.active=demo \
     --carnet.db.url="jdbc:postgresql://127.0.0.1:5432/$database" --carnet.db.username=postgres \
-    --carnet.smart.issuer="http://localhost:$port" --server.port="$port" --carnet.fhir.data-dir="$work/$name" \
+    --carnet.smart.issuer="http://localhost:$issuer_port" --server.port="$port" --carnet.fhir.data-dir="$work/$name" \
     --logging.level.ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor=ERROR "$@" > "$work/$name.log" 2>&1 &
   pids+=("$!")
 }
-ready() { # name, port, pid
+ready() { # name, port, pid [fresh: wait for the demo data too]
   until curl -sf -o /dev/null "http://localhost:$2/fhir/metadata"; do
     kill -0 "$3" 2>/dev/null || { tail -40 "$work/$1.log"; exit 1; }
     sleep 1
   done
-  until grep -q "Demo profile: loaded" "$work/$1.log"; do sleep 1; done
+  if [ "${4:-fresh}" = fresh ]; then
+    until grep -q "Demo profile: loaded" "$work/$1.log"; do sleep 1; done
+  fi
 }
-start carnet "$on_port" "$on_db"
-start vanilla "$off_port" "$off_db" --carnet.access.unprotected-benchmark-peer=true --carnet.access.enforced=false \
+# shellcheck disable=SC2086 # several arguments
+start carnet "$on_port" "$on_db" "$on_port" ${CARNET_EXTRA_ARGS:-}
+start vanilla "$off_port" "$off_db" "$off_port" --carnet.access.unprotected-benchmark-peer=true --carnet.access.enforced=false \
   --carnet.audit.enabled=false --carnet.documents.rules-enforced=false --carnet.ig.validate-writes=false \
   --carnet.notify.enabled=false --carnet.documents.binary-storage=inline
 ready carnet "$on_port" "${pids[0]}"
@@ -94,10 +98,11 @@ stored=$(psql -h 127.0.0.1 -U postgres -d "$on_db" -tA -c "SELECT COUNT(*) FROM 
 others=$((fill - stored - 200))
 if [ "$others" -gt 0 ]; then
   filler_port=$((on_port + 2))
-  start filler "$filler_port" "$on_db" --carnet.access.unprotected-benchmark-peer=true --carnet.access.enforced=false \
+  # Tokens of Carnet's authorization server (same database, same keys) are good on the filler too.
+  start filler "$filler_port" "$on_db" "$on_port" --carnet.access.unprotected-benchmark-peer=true --carnet.access.enforced=false \
     --carnet.audit.enabled=false --carnet.documents.rules-enforced=false --carnet.ig.validate-writes=false \
-    --carnet.notify.enabled=false --carnet.smart.issuer="http://localhost:$on_port"
-  ready filler "$filler_port" "${pids[2]}"
+    --carnet.notify.enabled=false
+  ready filler "$filler_port" "${pids[2]}" loaded-by-carnet
   per_space=$(( (others + patients - 2) / (patients - 1) ))
   sed -n "2,${patients}p" "$work/on/nirs" | while read -r nir; do
     python3 bench/lib/documents_bench.py fill "http://localhost:$filler_port" "$nir" "$per_space" "http://localhost:$on_port"
