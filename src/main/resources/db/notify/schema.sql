@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS carnet_notification (
     outcome varchar(40),
     last_error varchar(1000)
 );
+-- Which pass of which node holds a claimed notification: only that pass records its outcome.
+ALTER TABLE carnet_notification ADD COLUMN IF NOT EXISTS claimed_by varchar(40);
 CREATE INDEX IF NOT EXISTS carnet_notification_due ON carnet_notification (done_at, next_attempt);
 CREATE INDEX IF NOT EXISTS carnet_notification_patient ON carnet_notification (patient_id);
 -- What each patient wants to be told, by which channel; no row: the defaults (carnet.notify.*).

@@ -25,7 +25,7 @@ import java.util.Set;
 public final class AccessPolicy {
 
 	/** Resource types that are the patient's own and never shown to professionals. */
-	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent");
+	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
 
 	private final ProfessionMatrix matrix;
 	private final AccessProperties.Emergency emergencyDefaults;
@@ -104,6 +104,9 @@ public final class AccessPolicy {
 			if (!spaces.getOrDefault(actor.patient(), SpaceRules.NONE).permits(actor.keys(), resource, now)) {
 				return AccessDecision.deny("outside the delegation in force");
 			}
+		}
+		if ("Subscription".equals(resource.type()) && !actor.isNamedBy(resource.authors())) {
+			return AccessDecision.deny("a subscription is seen by the person who made it only");
 		}
 		if (resource.labels().contains(VisibilityLabels.INVISIBLE_TO_PATIENT)) {
 			return AccessDecision.deny("not yet visible to the patient (" + VisibilityLabels.INVISIBLE_TO_PATIENT + ")");

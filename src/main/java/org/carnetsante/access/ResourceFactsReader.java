@@ -30,6 +30,10 @@ public class ResourceFactsReader {
 		String relativeId = id != null && id.hasIdPart() ? type + "/" + id.getIdPart() : null;
 		Set<String> documentTypes = new HashSet<>();
 		Set<String> authors = new HashSet<>();
+		if (resource instanceof org.hl7.fhir.r4.model.Subscription subscription) {
+			// Its "author" is the person who made it: only they see it.
+			SubscriptionOwners.of(subscription).ifPresent(owner -> authors.addAll(owner.keys()));
+		}
 		if (resource instanceof DocumentReference document) {
 			for (Coding coding : document.getType().getCoding()) {
 				if (coding.hasCode()) {

@@ -23,7 +23,7 @@ import java.util.Set;
 public class SearchConfinement {
 
 	private static final String PATIENT = "Patient";
-	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent");
+	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
 
 	private final FhirContext fhirContext;
 	private final Set<String> directoryTypes;

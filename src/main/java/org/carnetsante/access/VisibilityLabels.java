@@ -22,12 +22,24 @@ public final class VisibilityLabels {
 
 	private VisibilityLabels() {}
 
-	/** The TRE_A07 codes among the resource's security labels. */
+	/**
+	 * The TRE_A07 codes among the resource's security labels: {@code meta.security}, and for a document
+	 * also {@code DocumentReference.securityLabel}, where PDSm carries them.
+	 */
 	public static Set<String> of(IBaseResource resource) {
 		Set<String> labels = new HashSet<>();
 		for (IBaseCoding label : resource.getMeta().getSecurity()) {
 			if (SYSTEM.equals(label.getSystem()) && label.getCode() != null) {
 				labels.add(label.getCode());
+			}
+		}
+		if (resource instanceof org.hl7.fhir.r4.model.DocumentReference document) {
+			for (org.hl7.fhir.r4.model.CodeableConcept label : document.getSecurityLabel()) {
+				for (org.hl7.fhir.r4.model.Coding coding : label.getCoding()) {
+					if (SYSTEM.equals(coding.getSystem()) && coding.getCode() != null) {
+						labels.add(coding.getCode());
+					}
+				}
 			}
 		}
 		return labels;

@@ -77,12 +77,22 @@ public class AccessAuditor {
 			if (audited.allowed() && audited.mode().isEmergency() && failure == null) {
 				trail.recordNow(record); // before the data leaves
 				if (audited.patient() != null) {
-					publisher.publishEvent(new EmergencyAccessRecorded(audited.patient(), audited.mode().accessMode(),
+					announce(new EmergencyAccessRecorded(audited.patient(), audited.mode().accessMode(),
 							caller.idNat() != null ? caller.idNat() : caller.subject()));
 				}
 			} else {
 				trail.record(record);
 			}
+		}
+	}
+
+	/** Those who tell the patient must not fail the access or the rest of its log. */
+	private void announce(EmergencyAccessRecorded access) {
+		try {
+			publisher.publishEvent(access);
+		} catch (RuntimeException e) {
+			org.slf4j.LoggerFactory.getLogger(AccessAuditor.class).warn("Emergency access to {} not announced: {}",
+					access.patientId(), e.getMessage());
 		}
 	}
 

@@ -10,6 +10,9 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import org.carnetsante.access.Actor;
 import org.carnetsante.access.ActorKeys;
 import org.carnetsante.access.RequestAccess;
+import org.carnetsante.access.VisibilityLabels;
+import java.util.HashSet;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.DocumentReference;
@@ -44,12 +47,48 @@ public class DocumentChangeRules {
 		if (updated instanceof Binary) {
 			throw notAllowed("Binary", "a document's bytes never change: push a new document that replaces it");
 		}
-		if (previous instanceof DocumentReference before && updated instanceof DocumentReference after
-				&& !withoutChangeableMetadata(before).equalsDeep(withoutChangeableMetadata(after))) {
-			throw notAllowed("DocumentReference", "a document's metadata update changes only status, securityLabel and the "
-					+ "archived flag (" + archivedExtension + "); to change anything else, push a new document whose "
-					+ "relatesTo replaces this one");
+		if (previous instanceof DocumentReference before && updated instanceof DocumentReference after) {
+			if (!withoutChangeableMetadata(before).equalsDeep(withoutChangeableMetadata(after))) {
+				throw notAllowed("DocumentReference", "a document's metadata update changes only status, securityLabel and the "
+						+ "archived flag (" + archivedExtension + "); to change anything else, push a new document whose "
+						+ "relatesTo replaces this one");
+			}
+			checkWhoChanges(before, after, RequestAccess.of(request));
 		}
+	}
+
+	/**
+	 * Who may change what: the status (superseded, entered-in-error: the document leaves the space's
+	 * current list), the archived flag and the labels that hide a document from the patient or her
+	 * parents are its authors'; masking it from professionals (MASQUE_PS) is also the patient's.
+	 */
+	private void checkWhoChanges(DocumentReference before, DocumentReference after, RequestAccess access) {
+		Actor actor = access == null ? null : access.actor();
+		boolean author = actor != null && before.getAuthor().stream().map(ActorKeys::of).anyMatch(actor::isNamedBy);
+		if (author) {
+			return;
+		}
+		Set<String> changedLabels = new HashSet<>(VisibilityLabels.of(before));
+		Set<String> afterLabels = VisibilityLabels.of(after);
+		Set<String> added = new HashSet<>(afterLabels);
+		added.removeAll(changedLabels);
+		changedLabels.removeAll(afterLabels);
+		changedLabels.addAll(added);
+		boolean patientSide = actor != null && actor.role().isPatientSide();
+		boolean onlyMasking = changedLabels.stream().allMatch(VisibilityLabels.MASKED_FROM_PROFESSIONALS::equals);
+		boolean statusChanged = before.getStatus() != after.getStatus();
+		boolean archivedChanged = !java.util.Objects.equals(archivedOf(before), archivedOf(after));
+		if (statusChanged || archivedChanged || !(changedLabels.isEmpty() || (patientSide && onlyMasking))) {
+			String diagnostics = "only an author of the document changes its status, its archived flag or who may see it "
+					+ "(the patient may also mask it from professionals)";
+			throw new ForbiddenOperationException(diagnostics,
+					DocumentOutcomes.issue(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));
+		}
+	}
+
+	private String archivedOf(DocumentReference document) {
+		var extension = document.getExtensionByUrl(archivedExtension);
+		return extension == null || extension.getValue() == null ? null : extension.getValue().primitiveValue();
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
@@ -78,8 +117,14 @@ public class DocumentChangeRules {
 	private DocumentReference withoutChangeableMetadata(DocumentReference document) {
 		DocumentReference copy = document.copy();
 		copy.setIdElement(null);
-		copy.setMeta(null);
-		copy.setText(null);
+		// What the server manages changes at every version; the labels are judged apart; tags, profiles and
+		// the narrative may not change.
+		org.hl7.fhir.r4.model.Meta meta = copy.getMeta();
+		meta.setVersionIdElement(null);
+		meta.setLastUpdatedElement(null);
+		meta.setSourceElement(null);
+		meta.getSecurity().clear();
+		meta.getExtension().clear();
 		copy.setStatusElement(null);
 		copy.getSecurityLabel().clear();
 		copy.getExtension().removeIf(extension -> archivedExtension.equals(extension.getUrl()));

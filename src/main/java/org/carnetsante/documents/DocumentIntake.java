@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.Actor;
 import org.carnetsante.access.RequestAccess;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -46,9 +47,11 @@ public class DocumentIntake {
 	private final DocumentBytes bytes;
 	private final DocumentUniqueIds uniqueIds;
 	private final PatientUploads patientUploads;
+	private final AccessPolicyService policy;
 
 	public DocumentIntake(DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds,
-			PatientUploads patientUploads) {
+			PatientUploads patientUploads, AccessPolicyService policy) {
+		this.policy = policy;
 		this.daos = daos;
 		this.bytes = bytes;
 		this.uniqueIds = uniqueIds;
@@ -83,6 +86,11 @@ public class DocumentIntake {
 			Attachment attachment = document.getContent().get(i).getAttachment();
 			String path = "DocumentReference.content[" + i + "].attachment";
 			Binary binary = binaryAt(attachment, path, name);
+			if (!uniqueIds.claimBinary("Binary/" + binary.getIdElement().getIdPart(),
+					"DocumentReference/" + document.getIdElement().getIdPart())) {
+				throw AttachmentIntegrity.refused(path + ".url", name + ": attachment.url " + attachment.getUrl()
+						+ " does not point at a Binary pushed with the document (Binary/id or a bundle entry's urn:uuid)");
+			}
 			// The digest recorded when the Binary was stored; a Binary stored before digests were recorded is read.
 			BinaryDigest digest = BinaryDigest.of(binary).orElseGet(() -> BinaryDigest.of(bytes.of(binary)));
 			AttachmentIntegrity.check(attachment, digest, path, name);
@@ -127,19 +135,25 @@ public class DocumentIntake {
 				throw AttachmentIntegrity.refused(path, "relatesTo replaces must reference the replaced DocumentReference");
 			}
 			IFhirResourceDao<DocumentReference> documents = daos.getResourceDao(DocumentReference.class);
+			String unknown = "the document to replace, " + target.toUnqualifiedVersionless().getValue()
+					+ ", is not stored or not visible to the caller";
 			DocumentReference replaced;
 			try {
 				replaced = documents.read(target.toUnqualifiedVersionless(), new SystemRequestDetails());
 			} catch (ResourceNotFoundException | ResourceGoneException e) {
-				throw AttachmentIntegrity.refused(path, "the document to replace, " + target.toUnqualifiedVersionless().getValue()
-						+ ", is not stored");
+				throw AttachmentIntegrity.refused(path, unknown);
+			}
+			// Nothing about a document the caller may not see: the same answer as for none.
+			RequestAccess access = RequestAccess.of(request);
+			if (access != null && !policy.decideFor(access.actor(), replaced).allowed()) {
+				throw AttachmentIntegrity.refused(path, unknown);
 			}
 			if (!sameSubject(replaced, document)) {
 				throw AttachmentIntegrity.refused(path, "a document replaces only a document of the same patient");
 			}
 			if (replaced.getStatus() != DocumentReferenceStatus.CURRENT) {
-				throw AttachmentIntegrity.refused(path, "the document to replace is " + replaced.getStatus().toCode()
-						+ ": only a current document is replaced");
+				throw AttachmentIntegrity.refused(path, "the document to replace is "
+						+ (replaced.hasStatus() ? replaced.getStatus().toCode() : "without status") + ": only a current document is replaced");
 			}
 			replaced.setStatus(DocumentReferenceStatus.SUPERSEDED);
 			replaced.setId(replaced.getIdElement().toUnqualifiedVersionless());

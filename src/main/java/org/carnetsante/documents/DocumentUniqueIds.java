@@ -32,9 +32,34 @@ public class DocumentUniqueIds {
 		return (uniqueId.hasSystem() ? uniqueId.getSystem() : "") + "|" + uniqueId.getValue();
 	}
 
+	/** Maximum length of a uniqueId's system and value together. */
+	static final int MAX_UNIQUE_ID = 600;
+
+	/**
+	 * Claims a Binary for the document being stored; false if it belongs to another document (its
+	 * bytes are that document's, whatever the caller declares).
+	 */
+	public boolean claimBinary(String binaryId, String documentId) {
+		List<String> holders = jdbc.queryForList(
+				"SELECT document_id FROM carnet_document_binary WHERE binary_id = ?", String.class, binaryId);
+		if (!holders.isEmpty()) {
+			return holders.contains(documentId);
+		}
+		try {
+			jdbc.update("INSERT INTO carnet_document_binary (binary_id, document_id) VALUES (?, ?)", binaryId, documentId);
+			return true;
+		} catch (DuplicateKeyException raced) {
+			return false;
+		}
+	}
+
 	/** Claims a uniqueId for a document being stored; 409 if another document holds it. */
 	public void claim(Identifier uniqueId, String documentId) {
 		String key = keyOf(uniqueId);
+		if (key.length() > MAX_UNIQUE_ID) {
+			throw AttachmentIntegrity.refused("DocumentReference.masterIdentifier",
+					"a uniqueId (system and value) has at most " + MAX_UNIQUE_ID + " characters");
+		}
 		List<String> holders = jdbc.queryForList(
 				"SELECT document_id FROM carnet_document_unique_id WHERE unique_id = ?", String.class, key);
 		if (holders.isEmpty()) {
@@ -43,15 +68,15 @@ public class DocumentUniqueIds {
 				return;
 			} catch (DuplicateKeyException raced) {
 				// another transaction stored it since the query: the conflict below, after it committed
-				holders = List.of("another document pushed at the same time");
+				holders = List.of("raced");
 			}
 		}
 		if (holders.contains(documentId)) {
 			return;
 		}
-		String diagnostics = "A document with uniqueId " + uniqueId.getValue() + " is already stored ("
-				+ holders.get(0) + "): a uniqueId is never reused; to replace a document, push a new one whose "
-				+ "relatesTo replaces it";
+		// The holder is not named: it may be a document of a space the caller does not see.
+		String diagnostics = "A document with uniqueId " + uniqueId.getValue() + " is already stored: a uniqueId is "
+				+ "never reused; to replace a document, push a new one whose relatesTo replaces it";
 		throw new ResourceVersionConflictException(diagnostics,
 				DocumentOutcomes.issue(org.hl7.fhir.r4.model.OperationOutcome.IssueType.DUPLICATE,
 						"DocumentReference.masterIdentifier", diagnostics));

@@ -66,7 +66,7 @@ public class DocumentsConfig {
 	@Bean
 	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents, AccessProperties access,
 			DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds, IBinaryStorageSvc binaryStorage,
-			IInterceptorService jpaInterceptors) {
+			IInterceptorService jpaInterceptors, org.carnetsante.access.AccessPolicyService policy) {
 		FhirServerCustomizer streaming = server -> {
 			if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE) {
 				server.registerInterceptor(new RawDocumentStreaming(binaryStorage));
@@ -79,7 +79,7 @@ public class DocumentsConfig {
 			return streaming;
 		}
 		jpaInterceptors.registerInterceptor(
-				new DocumentIntake(daos, bytes, uniqueIds, new PatientUploads(documents.patientUploads())));
+				new DocumentIntake(daos, bytes, uniqueIds, new PatientUploads(documents.patientUploads()), policy));
 		jpaInterceptors.registerInterceptor(new DocumentChangeRules(documents.archivedExtension()));
 		return server -> {
 			streaming.customize(server);

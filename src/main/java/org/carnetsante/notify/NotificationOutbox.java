@@ -21,7 +21,8 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 public class NotificationOutbox {
 
 	/** A notification to deliver. */
-	public record Pending(long id, String patientId, NotificationKind kind, String about, Instant happened, int attempts) {}
+	public record Pending(long id, String patientId, NotificationKind kind, String about, Instant happened, int attempts,
+			String claim, Instant claimedUntil) {}
 
 	private final JdbcTemplate jdbc;
 	private final Clock clock;
@@ -55,24 +56,32 @@ public class NotificationOutbox {
 				+ " WHERE done_at IS NULL AND next_attempt <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
 				+ " ORDER BY next_attempt FETCH FIRST " + max + " ROWS ONLY",
 				(row, index) -> new Pending(row.getLong(1), row.getString(2), NotificationKind.valueOf(row.getString(3)),
-						row.getString(4), row.getTimestamp(5).toInstant(), row.getInt(6)),
+						row.getString(4), row.getTimestamp(5).toInstant(), row.getInt(6), null, null),
 				Timestamp.from(now), Timestamp.from(now));
+		String claim = java.util.UUID.randomUUID().toString();
+		Instant until = now.plus(lease);
 		List<Pending> claimed = new ArrayList<>();
 		for (Pending candidate : candidates) {
-			int won = jdbc.update("UPDATE carnet_notification SET claimed_until = ? WHERE id = ? AND done_at IS NULL"
-					+ " AND (claimed_until IS NULL OR claimed_until < ?)",
-					Timestamp.from(now.plus(lease)), candidate.id(), Timestamp.from(now));
+			int won = jdbc.update("UPDATE carnet_notification SET claimed_until = ?, claimed_by = ? WHERE id = ?"
+					+ " AND done_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)",
+					Timestamp.from(until), claim, candidate.id(), Timestamp.from(now));
 			if (won == 1) {
-				claimed.add(candidate);
+				claimed.add(new Pending(candidate.id(), candidate.patientId(), candidate.kind(), candidate.about(),
+						candidate.happened(), candidate.attempts(), claim, until));
 			}
 		}
 		return claimed;
 	}
 
 	/** Delivered, or nothing to deliver (the patient asked for no e-mail, has no address…): done. */
-	public void done(long id, String outcome) {
+	public void done(Pending notification, String outcome) {
 		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL"
-				+ " WHERE id = ?", Timestamp.from(clock.instant()), outcome, id);
+				+ " WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), outcome, notification.id(), notification.claim());
+	}
+
+	/** Whether this node's claim still holds with this much time to spare (else another node may take it). */
+	public boolean stillHeld(Pending notification, Duration spare) {
+		return clock.instant().plus(spare).isBefore(notification.claimedUntil());
 	}
 
 	/** Failed: tried again after {@code retryIn}, unless it was the last attempt. */
@@ -80,10 +89,12 @@ public class NotificationOutbox {
 		String message = error == null ? "unknown error" : error.substring(0, Math.min(error.length(), 1000));
 		if (lastAttempt) {
 			jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = 'FAILED', attempts = attempts + 1,"
-					+ " last_error = ?, claimed_until = NULL WHERE id = ?", Timestamp.from(clock.instant()), message, notification.id());
+					+ " last_error = ?, claimed_until = NULL WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), message,
+					notification.id(), notification.claim());
 			return;
 		}
 		jdbc.update("UPDATE carnet_notification SET attempts = attempts + 1, last_error = ?, claimed_until = NULL,"
-				+ " next_attempt = ? WHERE id = ?", message, Timestamp.from(clock.instant().plus(retryIn)), notification.id());
+				+ " next_attempt = ? WHERE id = ? AND claimed_by = ?", message, Timestamp.from(clock.instant().plus(retryIn)),
+				notification.id(), notification.claim());
 	}
 }

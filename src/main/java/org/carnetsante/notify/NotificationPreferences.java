@@ -38,9 +38,14 @@ public class NotificationPreferences {
 	}
 
 	public void setEmail(String patientId, NotificationKind kind, boolean enabled) {
-		jdbc.update("DELETE FROM carnet_notification_preference WHERE patient_id = ? AND kind = ? AND channel = ?",
-				patientId, kind.name(), EMAIL);
-		jdbc.update("INSERT INTO carnet_notification_preference (patient_id, kind, channel, enabled) VALUES (?, ?, ?, ?)",
-				patientId, kind.name(), EMAIL, enabled);
+		String update = "UPDATE carnet_notification_preference SET enabled = ? WHERE patient_id = ? AND kind = ? AND channel = ?";
+		if (jdbc.update(update, enabled, patientId, kind.name(), EMAIL) == 0) {
+			try {
+				jdbc.update("INSERT INTO carnet_notification_preference (patient_id, kind, channel, enabled) VALUES (?, ?, ?, ?)",
+						patientId, kind.name(), EMAIL, enabled);
+			} catch (org.springframework.dao.DuplicateKeyException raced) {
+				jdbc.update(update, enabled, patientId, kind.name(), EMAIL); // set at the same moment: the last one wins
+			}
+		}
 	}
 }

@@ -33,9 +33,12 @@ public class NotificationSender implements SmartLifecycle {
 	private final DaoRegistry daos;
 	private final NotifyProperties.Delivery delivery;
 	private ScheduledExecutorService executor;
+	/** Longest one delivery may take (connect, send, read at the SMTP timeout, and some slack). */
+	private final Duration spare;
 
 	public NotificationSender(NotificationOutbox outbox, NotificationPreferences preferences, Optional<EmailChannel> email,
-			DaoRegistry daos, NotifyProperties.Delivery delivery) {
+			DaoRegistry daos, NotifyProperties.Delivery delivery, Duration smtpTimeout) {
+		this.spare = smtpTimeout.multipliedBy(4);
 		this.outbox = outbox;
 		this.preferences = preferences;
 		this.email = email;
@@ -47,28 +50,31 @@ public class NotificationSender implements SmartLifecycle {
 	public int deliverDue() {
 		List<NotificationOutbox.Pending> due = outbox.claimDue(delivery.batchSize(), delivery.lease());
 		for (NotificationOutbox.Pending notification : due) {
-			deliver(notification);
+			// A slow SMTP server must not let the lease run out mid-send: another node would send it again.
+			if (outbox.stillHeld(notification, spare)) {
+				deliver(notification);
+			}
 		}
 		return due.size();
 	}
 
 	private void deliver(NotificationOutbox.Pending notification) {
 		if (!preferences.wantsEmail(notification.patientId(), notification.kind())) {
-			outbox.done(notification.id(), "NOT_WANTED");
+			outbox.done(notification, "NOT_WANTED");
 			return;
 		}
 		Optional<String> address = emailOf(notification.patientId());
 		if (address.isEmpty()) {
-			outbox.done(notification.id(), "NO_ADDRESS");
+			outbox.done(notification, "NO_ADDRESS");
 			return;
 		}
 		if (email.isEmpty()) {
-			outbox.done(notification.id(), "NO_CHANNEL");
+			outbox.done(notification, "NO_CHANNEL");
 			return;
 		}
 		try {
 			email.get().send(address.get(), notification);
-			outbox.done(notification.id(), "SENT");
+			outbox.done(notification, "SENT");
 		} catch (RuntimeException e) {
 			boolean last = notification.attempts() + 1 >= delivery.maxAttempts();
 			LOG.warn("Notification {} to patient {} not delivered (attempt {}{}): {}", notification.id(), notification.patientId(),

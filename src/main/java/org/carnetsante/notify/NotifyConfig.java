@@ -29,7 +29,8 @@ public class NotifyConfig {
 	@Bean
 	public NotificationSender notificationSender(NotificationOutbox outbox, NotificationPreferences preferences,
 			NotifyProperties notify, DaoRegistry daos) {
-		return new NotificationSender(outbox, preferences, emailChannel(notify.email()), daos, notify.delivery());
+		return new NotificationSender(outbox, preferences, emailChannel(notify.email()), daos, notify.delivery(),
+				notify.email().timeout());
 	}
 
 	@Bean
@@ -46,7 +47,7 @@ public class NotifyConfig {
 		}
 		// Subscriptions: who subscribes to what, and which notifications go out.
 		jpaInterceptors.registerInterceptor(new SubscriptionRules(java.util.Set.copyOf(notify.subscriptions().types()),
-				notify.subscriptions().allowedEndpoints()));
+				notify.subscriptions().allowedEndpoints(), notify.subscriptions().allowPrivateAddresses()));
 		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
 		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
 	}

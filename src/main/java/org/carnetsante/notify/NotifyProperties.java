@@ -24,10 +24,12 @@ public record NotifyProperties(
 	/**
 	 * @param types resource types a patient's app may subscribe to (in its own space)
 	 * @param allowedEndpoints prefixes a rest-hook endpoint must start with
+	 * @param allowPrivateAddresses accept rest-hook endpoints on loopback or private networks (tests only)
 	 */
 	public record Subscriptions(
 			@DefaultValue({"DocumentReference", "Communication", "Appointment"}) java.util.List<String> types,
-			@DefaultValue("https://") java.util.List<String> allowedEndpoints) {
+			@DefaultValue("https://") java.util.List<String> allowedEndpoints,
+			@DefaultValue("false") boolean allowPrivateAddresses) {
 	}
 
 	/**

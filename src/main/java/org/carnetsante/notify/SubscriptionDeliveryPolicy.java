@@ -34,8 +34,19 @@ public class SubscriptionDeliveryPolicy {
 		this.policy = policy;
 	}
 
+	/** Every channel type passes here (websocket pings do not pass the before-delivery pointcut). */
+	@Hook(Pointcut.SUBSCRIPTION_RESOURCE_MATCHED)
+	public boolean onMatch(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
+		return ownerMaySee(subscription, message);
+	}
+
+	/** Judged again as a rest-hook delivery leaves, possibly later (a retry), when labels may have changed. */
 	@Hook(Pointcut.SUBSCRIPTION_BEFORE_DELIVERY)
-	public boolean ownerMaySee(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
+	public boolean beforeDelivery(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
+		return ownerMaySee(subscription, message);
+	}
+
+	private boolean ownerMaySee(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
 		Optional<Actor> owner = ownerOf(subscription.getIdElement(daos.getSystemDao().getContext()));
 		IIdType about = message.getPayloadId(daos.getSystemDao().getContext());
 		if (owner.isEmpty() || about == null || !about.hasResourceType()) {

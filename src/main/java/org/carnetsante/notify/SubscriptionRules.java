@@ -36,12 +36,21 @@ import org.hl7.fhir.r4.model.Subscription;
 @Interceptor
 public class SubscriptionRules {
 
+	/**
+	 * Plain search parameters a criteria may use: no chain, no modifier, no {@code _has} or {@code _content}
+	 * (a match must not depend on resources outside the space).
+	 */
+	private static final Set<String> CRITERIA_PARAMETERS = Set.of("patient", "subject", "status", "type", "category",
+			"date", "period", "setting", "facility", "event", "format", "identifier", "sent", "received");
+
 	private final Set<String> subscribableTypes;
 	private final List<String> allowedEndpoints;
+	private final boolean allowPrivateAddresses;
 
-	public SubscriptionRules(Set<String> subscribableTypes, List<String> allowedEndpoints) {
+	public SubscriptionRules(Set<String> subscribableTypes, List<String> allowedEndpoints, boolean allowPrivateAddresses) {
 		this.subscribableTypes = Set.copyOf(subscribableTypes);
 		this.allowedEndpoints = List.copyOf(allowedEndpoints);
+		this.allowPrivateAddresses = allowPrivateAddresses;
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -74,9 +83,13 @@ public class SubscriptionRules {
 			throw refused("Subscription.channel.payload", "notifications carry no data: leave payload out and read what "
 					+ "changed with the app's token");
 		}
-		if (channel.getType() == Subscription.SubscriptionChannelType.RESTHOOK
-				&& allowedEndpoints.stream().noneMatch(prefix -> channel.getEndpoint() != null && channel.getEndpoint().startsWith(prefix))) {
-			throw refused("Subscription.channel.endpoint", "a rest-hook endpoint starts with one of " + allowedEndpoints);
+		if (channel.getType() == Subscription.SubscriptionChannelType.RESTHOOK) {
+			if (allowedEndpoints.stream().noneMatch(prefix -> channel.getEndpoint() != null && channel.getEndpoint().startsWith(prefix))) {
+				throw refused("Subscription.channel.endpoint", "a rest-hook endpoint starts with one of " + allowedEndpoints);
+			}
+			if (!allowPrivateAddresses && isPrivate(channel.getEndpoint())) {
+				throw refused("Subscription.channel.endpoint", "a rest-hook endpoint is a public address");
+			}
 		}
 		SubscriptionOwners.record(subscription, actor);
 	}
@@ -91,18 +104,47 @@ public class SubscriptionRules {
 			throw refused("Subscription.criteria", "subscribable types: " + subscribableTypes);
 		}
 		boolean ownSpace = false;
+		boolean otherSpace = false;
 		for (String parameter : criteria.substring(criteria.indexOf('?') + 1).split("&")) {
 			String[] pair = parameter.split("=", 2);
+			if (!CRITERIA_PARAMETERS.contains(pair[0])) {
+				throw refused("Subscription.criteria", "criteria use plain parameters only (" + String.join(", ",
+						new java.util.TreeSet<>(CRITERIA_PARAMETERS)) + "): not " + pair[0]);
+			}
 			if (pair.length == 2 && (pair[0].equals("patient") || pair[0].equals("subject"))) {
-				String value = URLDecoder.decode(pair[1], StandardCharsets.UTF_8);
-				ownSpace = value.equals(patient) || value.equals("Patient/" + patient);
-				if (!ownSpace) {
-					break;
+				String value;
+				try {
+					value = URLDecoder.decode(pair[1], StandardCharsets.UTF_8);
+				} catch (IllegalArgumentException malformed) {
+					throw refused("Subscription.criteria", "malformed criteria: " + malformed.getMessage());
 				}
+				boolean own = value.equals(patient) || value.equals("Patient/" + patient);
+				ownSpace |= own;
+				otherSpace |= !own;
 			}
 		}
+		ownSpace &= !otherSpace;
 		if (!ownSpace) {
 			throw refused("Subscription.criteria", "the criteria name the space the token opens: patient=Patient/" + patient);
+		}
+	}
+
+	/** Whether a URL's host is the server itself or a private network (no notification goes there). */
+	private static boolean isPrivate(String endpoint) {
+		try {
+			String host = java.net.URI.create(endpoint).getHost();
+			if (host == null) {
+				return true;
+			}
+			for (java.net.InetAddress address : java.net.InetAddress.getAllByName(host)) {
+				if (address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
+						|| address.isAnyLocalAddress() || address.isMulticastAddress()) {
+					return true;
+				}
+			}
+			return false;
+		} catch (IllegalArgumentException | java.net.UnknownHostException e) {
+			return true; // an endpoint that cannot be resolved is not accepted either
 		}
 	}
 

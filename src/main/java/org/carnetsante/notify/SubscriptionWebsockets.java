@@ -88,7 +88,10 @@ public class SubscriptionWebsockets implements WebSocketConfigurer {
 			Actor caller = Actor.of(authentication.getPrincipal(),
 					Set.copyOf(beans.getBean(AccessProperties.class).refusedSectors()));
 			Optional<Actor> owner = ownerOf(new IdType(subscriptionId));
-			return caller.role().isPatientSide() && owner.isPresent() && caller.patient().equals(owner.get().patient());
+			// The person who made the subscription (pings are judged for them: a parent or a delegate of the
+			// same space may not see all that the patient sees).
+			return caller.role().isPatientSide() && owner.isPresent() && caller.role() == owner.get().role()
+					&& caller.patient().equals(owner.get().patient()) && caller.isNamedBy(owner.get().keys());
 		}
 
 		private Optional<Actor> ownerOf(IdType id) {

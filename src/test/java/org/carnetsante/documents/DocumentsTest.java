@@ -211,6 +211,34 @@ class DocumentsTest extends CarnetServerTest {
 	}
 
 	@Test
+	void aDocumentCannotClaimTheBytesOfAnother() {
+		DocumentReference first = Fixtures.documentReference(space.id(Item.PATIENT));
+		String firstId = locationOf(post(token(), "/DocumentReference", first));
+		String bytes = parse(get(token(), "/" + firstId), DocumentReference.class).getContentFirstRep().getAttachment().getUrl();
+		DocumentReference thief = Fixtures.documentReference(space.id(Item.PATIENT));
+		thief.getContentFirstRep().getAttachment().setData(null).setUrl(bytes);
+
+		HttpResponse<String> refused = post(token(), "/DocumentReference", thief);
+
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+		assertThat(expressionsOf(refused)).contains("DocumentReference.content[0].attachment.url");
+	}
+
+	@Test
+	void onlyAnAuthorChangesAStatusButThePatientMasks() {
+		DocumentReference document = Fixtures.documentReference(space.id(Item.PATIENT));
+		String id = locationOf(post(token(), "/DocumentReference", document));
+		String claire = space.patientToken();
+
+		HttpResponse<String> retired = patch(claire, "/" + id, "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"entered-in-error\"}]");
+		assertThat(retired.statusCode()).as(retired.body()).isEqualTo(403);
+		HttpResponse<String> masked = patch(claire, "/" + id, "[{\"op\":\"add\",\"path\":\"/securityLabel/-\",\"value\":{\"coding\":[{\"system\":\""
+				+ TestSpace.LABELS + "\",\"code\":\"MASQUE_PS\"}]}}]");
+		assertThat(masked.statusCode()).as(masked.body()).isEqualTo(200);
+		assertThat(get(space.professionalToken(space.gp), "/" + id).statusCode()).as("masked from professionals").isEqualTo(404);
+	}
+
+	@Test
 	void findingDocumentsNeedsThePatientAndTheStatus() {
 		String gp = space.professionalToken(space.gp);
 		String patient = space.id(Item.PATIENT);

@@ -99,8 +99,16 @@ class SubscriptionsTest extends CarnetServerTest {
 		assertThat(post(space.professionalToken(space.gp), "/Subscription",
 				subscription(Subscription.SubscriptionChannelType.RESTHOOK)).statusCode()).as("professionals use ITI-67").isEqualTo(403);
 
+		Subscription reachingOut = subscription(Subscription.SubscriptionChannelType.RESTHOOK);
+		reachingOut.setCriteria(reachingOut.getCriteria() + "&_has:Observation:patient:code=1234-5");
+		assertThat(post(claire, "/Subscription", reachingOut).statusCode()).as("plain parameters only").isEqualTo(422);
+		Subscription twoSpaces = subscription(Subscription.SubscriptionChannelType.RESTHOOK);
+		twoSpaces.setCriteria(twoSpaces.getCriteria() + "&patient=" + space.id(Item.MINOR));
+		assertThat(post(claire, "/Subscription", twoSpaces).statusCode()).isEqualTo(422);
+
 		String id = created(post(claire, "/Subscription", subscription(Subscription.SubscriptionChannelType.RESTHOOK)));
 		assertThat(get(claire, "/" + id).statusCode()).isEqualTo(200);
+		assertThat(get(space.professionalToken(space.gp), "/" + id).statusCode()).as("not a professional's to read").isIn(403, 404);
 		assertThat(get(space.parentToken(), "/" + id).statusCode()).as("someone else's subscription").isEqualTo(404);
 	}
 

@@ -88,6 +88,7 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.notify.delivery.first-retry", () -> "1s");
 		// Rest-hook endpoints of the tests listen on the loopback interface, without TLS.
 		registry.add("carnet.notify.subscriptions.allowed-endpoints[0]", () -> "http://127.0.0.1:");
+		registry.add("carnet.notify.subscriptions.allow-private-addresses", () -> "true");
 	}
 
 	protected String baseUrl() {
