@@ -103,6 +103,11 @@ public record Actor(
 				? caller.fhirUser().substring("Patient/".length()) : null;
 	}
 
+	/** The patient or their legal representative, for this space (what only the space's holders do). */
+	public boolean holdsSpace(String patientId) {
+		return (role == Role.PATIENT || role == Role.LEGAL_REPRESENTATIVE) && patientId.equals(patient);
+	}
+
 	public boolean isNamedBy(Set<String> otherKeys) {
 		for (String key : otherKeys) {
 			if (keys.contains(key)) {

@@ -87,8 +87,7 @@ public class AccessLogOperation {
 	private static void requireOwnSpace(RequestDetails request, String patient) {
 		RequestAccess access = RequestAccess.of(request);
 		Actor actor = access == null ? null : access.actor();
-		if (actor == null || (actor.role() != Actor.Role.PATIENT && actor.role() != Actor.Role.LEGAL_REPRESENTATIVE)
-				|| !patient.equals(actor.patient())) {
+		if (actor == null || !actor.holdsSpace(patient)) {
 			throw new ForbiddenOperationException("The access log of a space is for its patient and their legal representatives");
 		}
 	}

@@ -64,8 +64,7 @@ public class DocumentChangeRules {
 	 */
 	private void checkWhoChanges(DocumentReference before, DocumentReference after, RequestAccess access) {
 		Actor actor = access == null ? null : access.actor();
-		boolean author = actor != null && before.getAuthor().stream().map(ActorKeys::of).anyMatch(actor::isNamedBy);
-		if (author) {
+		if (isAuthor(actor, before)) {
 			return;
 		}
 		Set<String> changedLabels = new HashSet<>(VisibilityLabels.of(before));
@@ -86,6 +85,10 @@ public class DocumentChangeRules {
 		}
 	}
 
+	private static boolean isAuthor(Actor actor, DocumentReference document) {
+		return actor != null && document.getAuthor().stream().map(ActorKeys::of).anyMatch(actor::isNamedBy);
+	}
+
 	private String archivedOf(DocumentReference document) {
 		var extension = document.getExtensionByUrl(archivedExtension);
 		return extension == null || extension.getValue() == null ? null : extension.getValue().primitiveValue();
@@ -101,11 +104,7 @@ public class DocumentChangeRules {
 		}
 		if (deleted instanceof DocumentReference document) {
 			RequestAccess access = RequestAccess.of(request);
-			Actor actor = access == null ? null : access.actor();
-			boolean author = actor != null && document.getAuthor().stream()
-					.map(ActorKeys::of)
-					.anyMatch(actor::isNamedBy);
-			if (!author) {
+			if (!isAuthor(access == null ? null : access.actor(), document)) {
 				String diagnostics = "only an author of the document deletes it";
 				throw new ForbiddenOperationException(diagnostics,
 						DocumentOutcomes.issue(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));

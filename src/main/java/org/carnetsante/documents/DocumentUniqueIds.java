@@ -1,7 +1,6 @@
 package org.carnetsante.documents;
 
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
-import java.util.List;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.Identifier;
 import org.springframework.core.io.ClassPathResource;
@@ -15,7 +14,7 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
  * stored document claims its uniqueId in a table whose primary key it is ({@code db/documents/schema.sql}),
  * inside the transaction that stores the document (plain JDBC on the same data source joins HAPI's):
  * of two concurrent pushes of one uniqueId, on any nodes, the second waits for the first and fails.
- * The answer is 409 Conflict, naming the document that holds the uniqueId.
+ * The answer is 409 Conflict. A Binary is claimed the same way by the one document it belongs to.
  */
 public class DocumentUniqueIds {
 
@@ -40,15 +39,10 @@ public class DocumentUniqueIds {
 	 * bytes are that document's, whatever the caller declares).
 	 */
 	public boolean claimBinary(String binaryId, String documentId) {
-		List<String> holders = jdbc.queryForList(
-				"SELECT document_id FROM carnet_document_binary WHERE binary_id = ?", String.class, binaryId);
-		if (!holders.isEmpty()) {
-			return holders.contains(documentId);
-		}
 		try {
 			jdbc.update("INSERT INTO carnet_document_binary (binary_id, document_id) VALUES (?, ?)", binaryId, documentId);
 			return true;
-		} catch (DuplicateKeyException raced) {
+		} catch (DuplicateKeyException taken) {
 			return false;
 		}
 	}
@@ -60,19 +54,11 @@ public class DocumentUniqueIds {
 			throw AttachmentIntegrity.refused("DocumentReference.masterIdentifier",
 					"a uniqueId (system and value) has at most " + MAX_UNIQUE_ID + " characters");
 		}
-		List<String> holders = jdbc.queryForList(
-				"SELECT document_id FROM carnet_document_unique_id WHERE unique_id = ?", String.class, key);
-		if (holders.isEmpty()) {
-			try {
-				jdbc.update("INSERT INTO carnet_document_unique_id (unique_id, document_id) VALUES (?, ?)", key, documentId);
-				return;
-			} catch (DuplicateKeyException raced) {
-				// another transaction stored it since the query: the conflict below, after it committed
-				holders = List.of("raced");
-			}
-		}
-		if (holders.contains(documentId)) {
+		try {
+			jdbc.update("INSERT INTO carnet_document_unique_id (unique_id, document_id) VALUES (?, ?)", key, documentId);
 			return;
+		} catch (DuplicateKeyException taken) {
+			// stored before, or by a push of the same moment (which this one waited for): a conflict
 		}
 		// The holder is not named: it may be a document of a space the caller does not see.
 		String diagnostics = "A document with uniqueId " + uniqueId.getValue() + " is already stored: a uniqueId is "

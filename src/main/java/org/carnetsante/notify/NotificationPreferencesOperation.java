@@ -67,8 +67,7 @@ public class NotificationPreferencesOperation {
 	private static void requireOwnSpace(RequestDetails request, String patient) {
 		RequestAccess access = RequestAccess.of(request);
 		Actor actor = access == null ? null : access.actor();
-		if (actor == null || (actor.role() != Actor.Role.PATIENT && actor.role() != Actor.Role.LEGAL_REPRESENTATIVE)
-				|| !patient.equals(actor.patient())) {
+		if (actor == null || !actor.holdsSpace(patient)) {
 			throw new ForbiddenOperationException("Notification preferences are set by the patient and their legal representatives");
 		}
 	}

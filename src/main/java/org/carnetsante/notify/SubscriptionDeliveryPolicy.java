@@ -12,11 +12,8 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.Optional;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.Actor;
-import org.carnetsante.access.SubscriptionOwners;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Subscription;
 
 /**
  * A subscription's notification goes out only if its owner may see the resource it is about, now (a
@@ -47,7 +44,7 @@ public class SubscriptionDeliveryPolicy {
 	}
 
 	private boolean ownerMaySee(CanonicalSubscription subscription, ResourceDeliveryMessage message) {
-		Optional<Actor> owner = ownerOf(subscription.getIdElement(daos.getSystemDao().getContext()));
+		Optional<Actor> owner = StoredSubscriptionOwners.ownerOf(daos, subscription.getIdPart());
 		IIdType about = message.getPayloadId(daos.getSystemDao().getContext());
 		if (owner.isEmpty() || about == null || !about.hasResourceType()) {
 			return false;
@@ -58,16 +55,6 @@ public class SubscriptionDeliveryPolicy {
 			return policy.decideFor(owner.get(), resource).allowed();
 		} catch (ResourceNotFoundException | ResourceGoneException e) {
 			return false;
-		}
-	}
-
-	private Optional<Actor> ownerOf(IIdType subscriptionId) {
-		try {
-			Subscription subscription = daos.getResourceDao(Subscription.class)
-					.read(new IdType("Subscription", subscriptionId.getIdPart()), new SystemRequestDetails());
-			return SubscriptionOwners.of(subscription);
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			return Optional.empty();
 		}
 	}
 }

@@ -3,18 +3,13 @@ package org.carnetsante.notify;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.subscription.match.deliver.websocket.SubscriptionWebsocketHandler;
 import ca.uhn.fhir.jpa.subscription.match.deliver.websocket.WebsocketConnectionValidator;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.Optional;
 import java.util.Set;
 import org.carnetsante.access.AccessProperties;
 import org.carnetsante.access.Actor;
-import org.carnetsante.access.SubscriptionOwners;
 import org.carnetsante.fhir.FhirJpaConfig;
 import org.carnetsante.smart.CallerAuthentication;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Subscription;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -87,24 +82,12 @@ public class SubscriptionWebsockets implements WebSocketConfigurer {
 			}
 			Actor caller = Actor.of(authentication.getPrincipal(),
 					Set.copyOf(beans.getBean(AccessProperties.class).refusedSectors()));
-			Optional<Actor> owner = ownerOf(new IdType(subscriptionId));
+			Optional<Actor> owner = StoredSubscriptionOwners.ownerOf(beans.getBean(DaoRegistry.class),
+					new IdType(subscriptionId).getIdPart());
 			// The person who made the subscription (pings are judged for them: a parent or a delegate of the
 			// same space may not see all that the patient sees).
 			return caller.role().isPatientSide() && owner.isPresent() && caller.role() == owner.get().role()
 					&& caller.patient().equals(owner.get().patient()) && caller.isNamedBy(owner.get().keys());
-		}
-
-		private Optional<Actor> ownerOf(IdType id) {
-			if (!id.hasIdPart()) {
-				return Optional.empty();
-			}
-			try {
-				Subscription subscription = beans.getBean(DaoRegistry.class).getResourceDao(Subscription.class)
-						.read(new IdType("Subscription", id.getIdPart()), new SystemRequestDetails());
-				return SubscriptionOwners.of(subscription);
-			} catch (ResourceNotFoundException | ResourceGoneException e) {
-				return Optional.empty();
-			}
 		}
 	}
 }

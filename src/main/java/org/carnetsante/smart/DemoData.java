@@ -144,7 +144,7 @@ class DemoData {
 		document.addSecurityLabel(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N", "normal")));
 		document.setDescription(title);
 		document.addContent().setAttachment(new Attachment().setContentType("text/plain").setTitle(title)
-				.setUrl("Binary/" + binary.getIdPart()).setSize(bytes.length).setHash(sha1(bytes)));
+				.setUrl("Binary/" + binary.getIdPart()).setSize(bytes.length).setHash(org.carnetsante.documents.AttachmentIntegrity.sha1(bytes)));
 		document.getContext().getPeriod().setStart(document.getDate());
 		if (label != null) {
 			document.getMeta().addSecurity(
@@ -152,14 +152,6 @@ class DemoData {
 					label, null);
 		}
 		return document;
-	}
-
-	private static byte[] sha1(byte[] bytes) {
-		try {
-			return java.security.MessageDigest.getInstance("SHA-1").digest(bytes);
-		} catch (java.security.NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	/** An example of the guide: a resource is stored as it is; a transaction (ITI-65 provide bundle) is run. */
