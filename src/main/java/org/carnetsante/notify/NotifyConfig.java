@@ -1,11 +1,14 @@
 package org.carnetsante.notify;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import javax.sql.DataSource;
+import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -41,14 +44,16 @@ public class NotifyConfig {
 	@Bean
 	public FhirServerCustomizer notificationsOnTheFhirServer(NotifyProperties notify, NotificationOutbox outbox,
 			NotificationPreferences preferences, IInterceptorService jpaInterceptors, DaoRegistry daos,
-			org.carnetsante.access.AccessPolicyService policy) {
+			AccessPolicyService policy, FhirContext fhirContext) {
 		if (notify.enabled()) {
 			jpaInterceptors.registerInterceptor(new DocumentNotifications(outbox));
 		}
 		// Subscriptions: who subscribes to what, and which notifications go out.
-		jpaInterceptors.registerInterceptor(new SubscriptionRules(java.util.Set.copyOf(notify.subscriptions().types()),
+		jpaInterceptors.registerInterceptor(new SubscriptionRules(Set.copyOf(notify.subscriptions().types()),
 				notify.subscriptions().allowedEndpoints(), notify.subscriptions().allowPrivateAddresses()));
 		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
+		jpaInterceptors.registerInterceptor(
+				new SubscribableChanges(fhirContext, Set.copyOf(notify.subscriptions().types())));
 		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
 	}
 

@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.config.JpaConfig;
 import ca.uhn.fhir.validation.IInstanceValidatorModule;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,8 +36,11 @@ public class ProfilesConfig {
 			CarnetImplementationGuide implementationGuide,
 			IInterceptorService jpaInterceptorService,
 			org.carnetsante.access.AccessProperties access) {
+		// HAPI's module for $validate; the same settings, with core validators reused, for every write.
+		ReusingInstanceValidator onWrite = new ReusingInstanceValidator(
+				(FhirInstanceValidator) instanceValidator, properties.validatorReuse(), properties.validatorPool());
 		RequiredProfileValidator validator = new RequiredProfileValidator(
-				fhirContext, instanceValidator, properties.requiredProfiles(), implementationGuide);
+				fhirContext, onWrite, properties.requiredProfiles(), implementationGuide);
 		if (properties.validateWrites()) {
 			jpaInterceptorService.registerInterceptor(validator);
 		} else {
