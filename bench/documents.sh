@@ -7,7 +7,8 @@
 #
 # Each bundle: a SubmissionSet List, one DocumentReference (PDSm metadata, SHA-1 and size of the bytes),
 # one 30 KB PDF-like Binary; the subject is a conditional reference by INS to one of PATIENTS spaces.
-# Pushed by CONCURRENCY clients (1, 4, 16) for SECONDS each: documents per second, p50/p95/p99 latency.
+# Pushed by CONCURRENCY clients (1, 4, 16) for SECONDS each, CARNET_BENCH_ROUNDS times (3; alternating which
+# server goes first): documents per second, p50/p95/p99 latency of the median round, ratio of the medians.
 # Then ITI-67 on Carnet: one space holding 200 documents while FILL documents are in the database,
 # searched by INS and status for SECONDS: p50/p95/p99. pg_test_fsync's figure is printed beside the writes.
 #
@@ -23,6 +24,7 @@ patients=${2:-200}
 fill=${3:-100000}
 concurrencies=${4:-"1 4 16"}
 warmup=${CARNET_BENCH_WARMUP:-5}
+rounds=${CARNET_BENCH_ROUNDS:-3}
 on_port=${CARNET_BENCH_PORT:-18093}
 off_port=$((on_port + 1))
 
@@ -81,14 +83,20 @@ if [ -n "$fsync" ]; then
   echo "pg_test_fsync (fdatasync, one 8 kB write): $(cd "$work" && "$fsync" -s 2 2>/dev/null | awk '$1 == "fdatasync" {print $2, $3; exit}')"
 fi
 for concurrency in $concurrencies; do
-  # warm-up of both, then the measured runs
+  # warm-up of both, then ROUNDS measured runs of each, alternating which goes first (the machine's
+  # background noise is shared fairly); the medians are compared.
   python3 bench/lib/documents_bench.py push "http://localhost:$on_port" "$work/on/nirs" "$concurrency" "$warmup" > /dev/null
   python3 bench/lib/documents_bench.py push "http://localhost:$off_port" "$work/off/nirs" "$concurrency" "$warmup" > /dev/null
-  on=$(python3 bench/lib/documents_bench.py push "http://localhost:$on_port" "$work/on/nirs" "$concurrency" "$seconds")
-  off=$(python3 bench/lib/documents_bench.py push "http://localhost:$off_port" "$work/off/nirs" "$concurrency" "$seconds")
-  echo "concurrency $concurrency  carnet:  $on"
-  echo "concurrency $concurrency  vanilla: $off"
-  echo "concurrency $concurrency  ratio carnet / vanilla: $(python3 -c 'import sys; print("%.2f" % (float(sys.argv[1].split()[1]) / float(sys.argv[2].split()[1])))' "$on" "$off")"
+  : > "$work/carnet.$concurrency"; : > "$work/vanilla.$concurrency"
+  for round in $(seq 1 "$rounds"); do
+    order="carnet vanilla"; [ $((round % 2)) -eq 0 ] && order="vanilla carnet"
+    for server in $order; do
+      if [ "$server" = carnet ]; then port=$on_port; side=on; else port=$off_port; side=off; fi
+      python3 bench/lib/documents_bench.py push "http://localhost:$port" "$work/$side/nirs" "$concurrency" "$seconds" \
+        >> "$work/$server.$concurrency"
+    done
+  done
+  python3 bench/lib/documents_bench.py compare "$concurrency" "$work/carnet.$concurrency" "$work/vanilla.$concurrency"
 done
 
 # ITI-67: one space with 200 documents among FILL. The background documents are written through a third

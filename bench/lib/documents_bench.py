@@ -8,6 +8,7 @@
   fill BASE NIR COUNT [TOKEN_BASE]     COUNT small documents into one space (ITI-105, 100 per transaction);
                                        the token from TOKEN_BASE's authorization server if given
   find BASE NIR SECONDS                ITI-67 searches of one space, one at a time; prints latency percentiles
+  compare CONCURRENCY CARNET VANILLA   the rounds of both (files of push lines): medians and their ratio
 """
 import base64
 import hashlib
@@ -168,6 +169,22 @@ def find(base, nir, seconds):
         len(latencies), total, p50, p95, p99))
 
 
+def compare(concurrency, carnet_file, vanilla_file):
+    def rounds(path):
+        lines = [line.strip() for line in open(path) if line.startswith("documents/s")]
+        return sorted(lines, key=lambda line: float(line.split()[1]))
+
+    carnet, vanilla = rounds(carnet_file), rounds(vanilla_file)
+    median = lambda ordered: ordered[len(ordered) // 2]
+    rate = lambda line: float(line.split()[1])
+    print("concurrency %s  carnet  rounds: %s  median: %s" % (
+        concurrency, " ".join("%.1f" % rate(line) for line in carnet), median(carnet)))
+    print("concurrency %s  vanilla rounds: %s  median: %s" % (
+        concurrency, " ".join("%.1f" % rate(line) for line in vanilla), median(vanilla)))
+    print("concurrency %s  ratio of the medians carnet / vanilla: %.2f" % (
+        concurrency, rate(median(carnet)) / rate(median(vanilla))))
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "patients":
@@ -176,6 +193,8 @@ if __name__ == "__main__":
         push(args[0], args[1], int(args[2]), float(args[3]))
     elif command == "fill":
         fill(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None)
+    elif command == "compare":
+        compare(args[0], args[1], args[2])
     elif command == "find":
         find(args[0], args[1], float(args[2]))
     else:
