@@ -24,8 +24,8 @@ import java.util.Set;
  */
 public final class AccessPolicy {
 
-	/** Resource types that are the patient's own and never shown to professionals. */
-	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
+	/** Resource types that are the patient's own and never shown to professionals (nor searched by them). */
+	static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
 
 	private final ProfessionMatrix matrix;
 	private final AccessProperties.Emergency emergencyDefaults;

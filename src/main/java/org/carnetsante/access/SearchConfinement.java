@@ -23,7 +23,6 @@ import java.util.Set;
 public class SearchConfinement {
 
 	private static final String PATIENT = "Patient";
-	private static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
 
 	private final FhirContext fhirContext;
 	private final Set<String> directoryTypes;
@@ -38,11 +37,11 @@ public class SearchConfinement {
 		RestOperationTypeEnum operation = request.getRestOperationType();
 		String type = request.getResourceName();
 		boolean careSide = actor.role().isCareSide();
-		if (careSide && type != null && PATIENTS_OWN.contains(type)) {
+		if (careSide && type != null && AccessPolicy.PATIENTS_OWN.contains(type)) {
 			throw new ForbiddenOperationException(type + " resources are the patient's own: professionals and "
 					+ "organizations do not read them");
 		}
-		if (actor.role() == Actor.Role.DELEGATE && type != null && PATIENTS_OWN.contains(type)) {
+		if (actor.role() == Actor.Role.DELEGATE && type != null && AccessPolicy.PATIENTS_OWN.contains(type)) {
 			throw new ForbiddenOperationException(type + " resources are the patient's and their legal "
 					+ "representatives': a delegation does not open them");
 		}

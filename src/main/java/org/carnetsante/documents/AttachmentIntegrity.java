@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
+import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
  * A document's metadata tells the truth about its bytes: {@code attachment.size} is their length and
@@ -47,6 +49,6 @@ public final class AttachmentIntegrity {
 	}
 
 	static UnprocessableEntityException refused(String expression, String diagnostics) {
-		return new UnprocessableEntityException(diagnostics, DocumentOutcomes.issue(expression, diagnostics));
+		return new UnprocessableEntityException(diagnostics, OperationOutcomes.error(OperationOutcome.IssueType.PROCESSING, expression, diagnostics));
 	}
 }

@@ -7,12 +7,13 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.MethodNotAllowedException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import java.util.HashSet;
+import java.util.Set;
 import org.carnetsante.access.Actor;
 import org.carnetsante.access.ActorKeys;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.VisibilityLabels;
-import java.util.HashSet;
-import java.util.Set;
+import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.DocumentReference;
@@ -81,7 +82,7 @@ public class DocumentChangeRules {
 			String diagnostics = "only an author of the document changes its status, its archived flag or who may see it "
 					+ "(the patient may also mask it from professionals)";
 			throw new ForbiddenOperationException(diagnostics,
-					DocumentOutcomes.issue(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));
+					OperationOutcomes.error(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));
 		}
 	}
 
@@ -107,7 +108,7 @@ public class DocumentChangeRules {
 			if (!isAuthor(access == null ? null : access.actor(), document)) {
 				String diagnostics = "only an author of the document deletes it";
 				throw new ForbiddenOperationException(diagnostics,
-						DocumentOutcomes.issue(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));
+						OperationOutcomes.error(OperationOutcome.IssueType.FORBIDDEN, "DocumentReference.author", diagnostics));
 			}
 		}
 	}
@@ -132,6 +133,6 @@ public class DocumentChangeRules {
 
 	private static MethodNotAllowedException notAllowed(String type, String diagnostics) {
 		return new MethodNotAllowedException(diagnostics,
-				DocumentOutcomes.issue(OperationOutcome.IssueType.NOTSUPPORTED, type, diagnostics));
+				OperationOutcomes.error(OperationOutcome.IssueType.NOTSUPPORTED, type, diagnostics));
 	}
 }

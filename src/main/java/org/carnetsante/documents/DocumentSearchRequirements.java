@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.Map;
+import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
@@ -40,6 +41,6 @@ public class DocumentSearchRequirements {
 
 	private static InvalidRequestException missing(String parameter, String diagnostics) {
 		return new InvalidRequestException(diagnostics,
-				DocumentOutcomes.issue(OperationOutcome.IssueType.REQUIRED, parameter, diagnostics));
+				OperationOutcomes.error(OperationOutcome.IssueType.REQUIRED, parameter, diagnostics));
 	}
 }

@@ -2,7 +2,9 @@ package org.carnetsante.documents;
 
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import javax.sql.DataSource;
+import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -64,7 +66,7 @@ public class DocumentUniqueIds {
 		String diagnostics = "A document with uniqueId " + uniqueId.getValue() + " is already stored: a uniqueId is "
 				+ "never reused; to replace a document, push a new one whose relatesTo replaces it";
 		throw new ResourceVersionConflictException(diagnostics,
-				DocumentOutcomes.issue(org.hl7.fhir.r4.model.OperationOutcome.IssueType.DUPLICATE,
+				OperationOutcomes.error(OperationOutcome.IssueType.DUPLICATE,
 						"DocumentReference.masterIdentifier", diagnostics));
 	}
 }

@@ -40,16 +40,21 @@ public class DocumentsConfig {
 		return storage;
 	}
 
-	/** HAPI's interceptor moving bytes out of Binary resources into the storage above, and back when shown. */
+	/**
+	 * Unless bytes stay inline: HAPI's interceptor moving bytes out of Binary resources into the storage
+	 * above (and back when shown), and the raw streaming of large documents on the FHIR server.
+	 */
 	@Bean
-	public Object binaryStorageOnHapi(DocumentProperties documents, BinaryStorageInterceptor<?> binaryStorageInterceptor,
+	public FhirServerCustomizer documentBytesOutOfTheirRows(DocumentProperties documents,
+			BinaryStorageInterceptor<?> binaryStorageInterceptor, IBinaryStorageSvc binaryStorage,
 			IInterceptorService jpaInterceptors) {
-		if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE) {
-			binaryStorageInterceptor.setAllowAutoInflateBinaries(true);
-			binaryStorageInterceptor.setAutoInflateBinariesMaximumSize(documents.inflatedUpTo().toBytes());
-			jpaInterceptors.registerInterceptor(binaryStorageInterceptor);
+		if (documents.binaryStorage() == DocumentProperties.BinaryStorage.INLINE) {
+			return server -> {};
 		}
-		return binaryStorageInterceptor;
+		binaryStorageInterceptor.setAllowAutoInflateBinaries(true);
+		binaryStorageInterceptor.setAutoInflateBinariesMaximumSize(documents.inflatedUpTo().toBytes());
+		jpaInterceptors.registerInterceptor(binaryStorageInterceptor);
+		return server -> server.registerInterceptor(new RawDocumentStreaming(binaryStorage));
 	}
 
 	@Bean
@@ -65,24 +70,18 @@ public class DocumentsConfig {
 	/** The document rules on HAPI's storage (every write path) and ITI-67's on the FHIR server. */
 	@Bean
 	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents, AccessProperties access,
-			DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds, IBinaryStorageSvc binaryStorage,
+			DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds,
 			IInterceptorService jpaInterceptors, org.carnetsante.access.AccessPolicyService policy) {
-		FhirServerCustomizer streaming = server -> {
-			if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE) {
-				server.registerInterceptor(new RawDocumentStreaming(binaryStorage));
-			}
-		};
 		if (!documents.rulesEnforced()) {
 			AccessConfig.requireBenchmarkPeer(access, "carnet.documents.rules-enforced=false");
 			LOG.warn("THE DOCUMENT RULES ARE OFF (carnet.documents.rules-enforced=false): sizes, hashes and uniqueIds "
 					+ "are not checked. This server is a benchmark peer and must never hold real data.");
-			return streaming;
+			return server -> {};
 		}
 		jpaInterceptors.registerInterceptor(
 				new DocumentIntake(daos, bytes, uniqueIds, new PatientUploads(documents.patientUploads()), policy));
 		jpaInterceptors.registerInterceptor(new DocumentChangeRules(documents.archivedExtension()));
 		return server -> {
-			streaming.customize(server);
 			if (documents.searchRequiresStatus()) {
 				server.registerInterceptor(new DocumentSearchRequirements());
 			}

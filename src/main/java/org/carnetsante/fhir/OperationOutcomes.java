@@ -1,14 +1,15 @@
 package org.carnetsante.fhir;
 
+import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import ca.uhn.fhir.context.FhirContext;
 
 /**
- * Writes a FHIR OperationOutcome as the whole HTTP response, for the few refusals made before a
- * request reaches HAPI (HAPI answers everything else itself).
+ * OperationOutcomes of Carnet's own refusals: one error with its diagnostics and the element it names
+ * (for HAPI's exceptions to carry), or written as the whole HTTP response for the few refusals made
+ * before a request reaches HAPI (HAPI answers everything else itself).
  */
 public final class OperationOutcomes {
 
@@ -16,13 +17,22 @@ public final class OperationOutcomes {
 
 	private OperationOutcomes() {}
 
+	/** One error; {@code expression} (the element at fault) may be null. */
+	public static OperationOutcome error(OperationOutcome.IssueType type, String expression, String diagnostics) {
+		OperationOutcome outcome = new OperationOutcome();
+		OperationOutcome.OperationOutcomeIssueComponent issue = outcome.addIssue()
+				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(type)
+				.setDiagnostics(diagnostics);
+		if (expression != null) {
+			issue.addExpression(expression);
+		}
+		return outcome;
+	}
+
 	public static void write(HttpServletResponse response, int status, String issueCode, String diagnostics)
 			throws IOException {
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue()
-				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
-				.setCode(OperationOutcome.IssueType.fromCode(issueCode))
-				.setDiagnostics(diagnostics);
+		OperationOutcome outcome = error(OperationOutcome.IssueType.fromCode(issueCode), null, diagnostics);
 		byte[] body = FHIR.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8);
 		response.setStatus(status);
 		response.setContentType("application/fhir+json;charset=UTF-8");

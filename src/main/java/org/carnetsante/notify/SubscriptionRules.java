@@ -14,6 +14,7 @@ import java.util.Set;
 import org.carnetsante.access.Actor;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.SubscriptionOwners;
+import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
@@ -149,9 +150,7 @@ public class SubscriptionRules {
 	}
 
 	private static UnprocessableEntityException refused(String expression, String diagnostics) {
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.BUSINESSRULE)
-				.setDiagnostics(diagnostics).addExpression(expression);
-		return new UnprocessableEntityException(diagnostics, outcome);
+		return new UnprocessableEntityException(
+				diagnostics, OperationOutcomes.error(OperationOutcome.IssueType.BUSINESSRULE, expression, diagnostics));
 	}
 }

@@ -3,15 +3,11 @@ package org.carnetsante.profiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
 import java.util.List;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -32,12 +28,7 @@ class ImplementationGuideExamplesTest {
 	@BeforeAll
 	static void loadTheBuiltPackageOffline() {
 		guide = CarnetImplementationGuide.load(FHIR, "classpath:ig/carnet.fhir.ig.tgz");
-		ValidationSupportChain chain = new ValidationSupportChain(
-				guide.validationSupport(),
-				new DefaultProfileValidationSupport(FHIR),
-				new CommonCodeSystemsTerminologyService(FHIR),
-				new InMemoryTerminologyServerValidationSupport(FHIR),
-				new SnapshotGeneratingValidationSupport(FHIR));
+		ValidationSupportChain chain = OfflineValidationChain.of(FHIR, guide);
 		validator = FHIR.newValidator().registerValidatorModule(new FhirInstanceValidator(chain));
 	}
 

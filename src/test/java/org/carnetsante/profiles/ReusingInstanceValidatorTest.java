@@ -3,7 +3,6 @@ package org.carnetsante.profiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
@@ -12,9 +11,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -38,12 +34,7 @@ class ReusingInstanceValidatorTest {
 	@BeforeAll
 	static void bothValidatorsOnTheBuiltPackage() {
 		guide = CarnetImplementationGuide.load(FHIR, "classpath:ig/carnet.fhir.ig.tgz");
-		ValidationSupportChain chain = new ValidationSupportChain(
-				guide.validationSupport(),
-				new DefaultProfileValidationSupport(FHIR),
-				new CommonCodeSystemsTerminologyService(FHIR),
-				new InMemoryTerminologyServerValidationSupport(FHIR),
-				new SnapshotGeneratingValidationSupport(FHIR));
+		ValidationSupportChain chain = OfflineValidationChain.of(FHIR, guide);
 		FhirInstanceValidator hapiModule = new FhirInstanceValidator(chain);
 		hapis = FHIR.newValidator().registerValidatorModule(hapiModule);
 		// One core validator kept, serving up to 7 validations: every validation below but a few reuses one.
