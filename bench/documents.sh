@@ -82,6 +82,9 @@ fsync=$(ls /usr/lib/postgresql/*/bin/pg_test_fsync 2>/dev/null | head -n 1 || tr
 if [ -n "$fsync" ]; then
   echo "pg_test_fsync (fdatasync, one 8 kB write): $(cd "$work" && "$fsync" -s 2 2>/dev/null | awk '$1 == "fdatasync" {print $2, $3; exit}')"
 fi
+# CPU time used by a server's JVM so far (user + system, in clock ticks): its CPU per pushed document
+# is the steadier figure on a machine whose load generator and database share the cores.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for concurrency in $concurrencies; do
   # warm-up of both, then ROUNDS measured runs of each, alternating which goes first (the machine's
   # background noise is shared fairly); the medians are compared.
@@ -92,11 +95,14 @@ for concurrency in $concurrencies; do
     order="carnet vanilla"; [ $((round % 2)) -eq 0 ] && order="vanilla carnet"
     for server in $order; do
       if [ "$server" = carnet ]; then port=$on_port; side=on; else port=$off_port; side=off; fi
-      python3 bench/lib/documents_bench.py push "http://localhost:$port" "$work/$side/nirs" "$concurrency" "$seconds" \
-        >> "$work/$server.$concurrency"
+      pid=${pids[0]}; [ "$server" = vanilla ] && pid=${pids[1]}
+      before=$(cpu_ticks "$pid")
+      line=$(python3 bench/lib/documents_bench.py push "http://localhost:$port" "$work/$side/nirs" "$concurrency" "$seconds")
+      echo "$line  server-cpu-ticks $(( $(cpu_ticks "$pid") - before ))" >> "$work/$server.$concurrency"
     done
   done
-  python3 bench/lib/documents_bench.py compare "$concurrency" "$work/carnet.$concurrency" "$work/vanilla.$concurrency"
+  python3 bench/lib/documents_bench.py compare "$concurrency" "$work/carnet.$concurrency" "$work/vanilla.$concurrency" \
+    "$seconds" "$(getconf CLK_TCK)"
 done
 
 # ITI-67: one space with 200 documents among FILL. The background documents are written through a third

@@ -8,7 +8,9 @@
   fill BASE NIR COUNT [TOKEN_BASE]     COUNT small documents into one space (ITI-105, 100 per transaction);
                                        the token from TOKEN_BASE's authorization server if given
   find BASE NIR SECONDS                ITI-67 searches of one space, one at a time; prints latency percentiles
-  compare CONCURRENCY CARNET VANILLA   the rounds of both (files of push lines): medians and their ratio
+  compare CONCURRENCY CARNET VANILLA SECONDS TICKS
+                                       the rounds of both (push lines with the server's CPU ticks): medians
+                                       and their ratios
 """
 import base64
 import hashlib
@@ -169,20 +171,30 @@ def find(base, nir, seconds):
         len(latencies), total, p50, p95, p99))
 
 
-def compare(concurrency, carnet_file, vanilla_file):
+def compare(concurrency, carnet_file, vanilla_file, seconds, ticks_per_second):
+    """Medians of the rounds: documents/s (and that round's latencies), and the server's CPU per document."""
     def rounds(path):
         lines = [line.strip() for line in open(path) if line.startswith("documents/s")]
-        return sorted(lines, key=lambda line: float(line.split()[1]))
+        return sorted(lines, key=rate)
+
+    def rate(line):
+        return float(line.split()[1])
+
+    def cpu_ms_per_document(line):
+        ticks = float(line.split("server-cpu-ticks")[1])
+        return ticks * 1000.0 / float(ticks_per_second) / (rate(line) * float(seconds))
 
     carnet, vanilla = rounds(carnet_file), rounds(vanilla_file)
-    median = lambda ordered: ordered[len(ordered) // 2]
-    rate = lambda line: float(line.split()[1])
-    print("concurrency %s  carnet  rounds: %s  median: %s" % (
-        concurrency, " ".join("%.1f" % rate(line) for line in carnet), median(carnet)))
-    print("concurrency %s  vanilla rounds: %s  median: %s" % (
-        concurrency, " ".join("%.1f" % rate(line) for line in vanilla), median(vanilla)))
-    print("concurrency %s  ratio of the medians carnet / vanilla: %.2f" % (
-        concurrency, rate(median(carnet)) / rate(median(vanilla))))
+    median = lambda values: sorted(values)[len(values) // 2]
+    for name, lines in (("carnet ", carnet), ("vanilla", vanilla)):
+        middle = lines[len(lines) // 2]
+        print("concurrency %s  %s rounds: %s  median: %s  server CPU %.0f ms/document" % (
+            concurrency, name, " ".join("%.1f" % rate(line) for line in lines),
+            middle.split("  server-cpu-ticks")[0], median([cpu_ms_per_document(line) for line in lines])))
+    # Both ratios read "Carnet / vanilla" as efficiency: 1.0 is as fast, as cheap; below 1.0 Carnet costs more.
+    print("concurrency %s  ratio carnet / vanilla: %.2f (documents/s)  %.2f (vanilla's CPU per document / Carnet's)" % (
+        concurrency, rate(carnet[len(carnet) // 2]) / rate(vanilla[len(vanilla) // 2]),
+        median([cpu_ms_per_document(line) for line in vanilla]) / median([cpu_ms_per_document(line) for line in carnet])))
 
 
 if __name__ == "__main__":
@@ -194,7 +206,7 @@ if __name__ == "__main__":
     elif command == "fill":
         fill(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None)
     elif command == "compare":
-        compare(args[0], args[1], args[2])
+        compare(args[0], args[1], args[2], args[3], args[4])
     elif command == "find":
         find(args[0], args[1], float(args[2]))
     else:
