@@ -184,18 +184,19 @@ def compare(concurrency, carnet_file, vanilla_file, seconds, ticks_per_second):
         ticks = float(line.split("server-cpu-ticks")[1])
         return ticks * 1000.0 / float(ticks_per_second) / (rate(line) * float(seconds))
 
-    carnet, vanilla = rounds(carnet_file), rounds(vanilla_file)
-    median = lambda values: sorted(values)[len(values) // 2]
-    for name, lines in (("carnet ", carnet), ("vanilla", vanilla)):
-        middle = lines[len(lines) // 2]
-        print("concurrency %s  %s rounds: %s  median: %s  server CPU %.0f ms/document" % (
+    median_cpu = {}
+    median_line = {}
+    for name, path in (("carnet", carnet_file), ("vanilla", vanilla_file)):
+        lines = rounds(path)
+        median_line[name] = lines[len(lines) // 2]
+        median_cpu[name] = sorted(cpu_ms_per_document(line) for line in lines)[len(lines) // 2]
+        print("concurrency %s  %-7s rounds: %s  median: %s  server CPU %.0f ms/document" % (
             concurrency, name, " ".join("%.1f" % rate(line) for line in lines),
-            middle.split("  server-cpu-ticks")[0], median([cpu_ms_per_document(line) for line in lines])))
+            median_line[name].split("  server-cpu-ticks")[0], median_cpu[name]))
     # Both ratios read "Carnet / vanilla" as efficiency: 1.0 is as fast, as cheap; below 1.0 Carnet costs more.
     print("concurrency %s  ratio carnet / vanilla: %.2f (documents/s)  %.2f (vanilla's CPU per document / Carnet's)" % (
-        concurrency, rate(carnet[len(carnet) // 2]) / rate(vanilla[len(vanilla) // 2]),
-        median([cpu_ms_per_document(line) for line in vanilla]) / median([cpu_ms_per_document(line) for line in carnet])))
-
+        concurrency, rate(median_line["carnet"]) / rate(median_line["vanilla"]),
+        median_cpu["vanilla"] / median_cpu["carnet"]))
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]

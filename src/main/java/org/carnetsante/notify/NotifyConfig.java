@@ -48,12 +48,12 @@ public class NotifyConfig {
 		if (notify.enabled()) {
 			jpaInterceptors.registerInterceptor(new DocumentNotifications(outbox));
 		}
-		// Subscriptions: who subscribes to what, and which notifications go out.
-		jpaInterceptors.registerInterceptor(new SubscriptionRules(Set.copyOf(notify.subscriptions().types()),
+		// Subscriptions: who subscribes to what, which changes are matched, and which notifications go out.
+		Set<String> subscribableTypes = Set.copyOf(notify.subscriptions().types());
+		jpaInterceptors.registerInterceptor(new SubscriptionRules(subscribableTypes,
 				notify.subscriptions().allowedEndpoints(), notify.subscriptions().allowPrivateAddresses()));
 		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
-		jpaInterceptors.registerInterceptor(
-				new SubscribableChanges(fhirContext, Set.copyOf(notify.subscriptions().types())));
+		jpaInterceptors.registerInterceptor(new SubscribableChanges(fhirContext, subscribableTypes));
 		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
 	}
 
