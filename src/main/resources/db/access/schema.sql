@@ -8,3 +8,12 @@ CREATE TABLE IF NOT EXISTS carnet_space_rule (
     rules varchar(100000) NOT NULL
 );
 CREATE INDEX IF NOT EXISTS carnet_space_rule_patient ON carnet_space_rule (patient_id);
+-- Who made each search whose results are stored for paging: a page link serves its maker only (another
+-- caller replaying it gets the answer of an unknown search). Rows outlive HAPI's stored results a little,
+-- then are purged.
+CREATE TABLE IF NOT EXISTS carnet_search_owner (
+    search_id varchar(64) NOT NULL PRIMARY KEY,
+    owner varchar(400) NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carnet_search_owner_created ON carnet_search_owner (created_at);

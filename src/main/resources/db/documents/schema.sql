@@ -12,3 +12,12 @@ CREATE TABLE IF NOT EXISTS carnet_document_binary (
     binary_id varchar(100) NOT NULL PRIMARY KEY,
     document_id varchar(100) NOT NULL
 );
+-- The uniqueIds claimed in each space (replaces carnet_document_unique_id, whose claims were global: a
+-- 409 for a uniqueId used in another space told that space's document existed). A uniqueId is stored once
+-- per space; the rows of the global table are moved here once (migration "document-unique-ids-per-space").
+CREATE TABLE IF NOT EXISTS carnet_document_unique_id_in_space (
+    patient_id varchar(100) NOT NULL,
+    unique_id varchar(600) NOT NULL,
+    document_id varchar(100) NOT NULL,
+    PRIMARY KEY (patient_id, unique_id)
+);

@@ -3,6 +3,7 @@ package org.carnetsante.access;
 import java.util.List;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
@@ -11,6 +12,8 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
+import java.time.Duration;
+import org.springframework.core.annotation.Order;
 import java.util.HashSet;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -90,20 +93,41 @@ public class AccessConfig {
 		return new VisibleTotals(fhirContext, daos, matchUrls, policy, access.maxCountedMatches());
 	}
 
-	/** Step 3 on the FHIR server, and the write rules on HAPI's storage. */
+	/**
+	 * Who made each stored search. Created after the space rules store, whose start-up creates the access
+	 * tables ({@code db/access/schema.sql}). Rows are kept twice as long as HAPI keeps a search's results.
+	 */
 	@Bean
+	public SearchOwners searchOwners(DataSource dataSource, Clock clock, JpaStorageSettings storage,
+			SpaceRulesStore tablesCreated) {
+		return new SearchOwners(dataSource, clock, Duration.ofMillis(storage.getExpireSearchResultsAfterMillis()).multipliedBy(2));
+	}
+
+	/**
+	 * Step 3 on the FHIR server, and the write rules on HAPI's storage. Runs before the access log's
+	 * customizer, whose paging (of the log) wraps this one's (of searches).
+	 */
+	@Bean
+	@Order(10)
 	public FhirServerCustomizer accessPolicyOnTheFhirServer(FhirContext fhirContext, AccessPolicyService policy,
-			VisibleTotals totals, AccessProperties access, IInterceptorService jpaInterceptors) {
+			VisibleTotals totals, AccessProperties access, IInterceptorService jpaInterceptors, DaoRegistry daos,
+			MatchUrlService matchUrls, SearchOwners searchOwners) {
 		if (!access.enforced()) {
 			requireBenchmarkPeer(access, "carnet.access.enforced=false");
 			LOG.warn("THE ACCESS POLICY IS OFF (carnet.access.enforced=false): every token reads every space its scopes"
 					+ " name. This server is a benchmark peer and must never hold real data.");
 			return server -> {};
 		}
-		jpaInterceptors.registerInterceptor(new WritePolicy(fhirContext, policy));
+		Set<String> directoryTypes = Set.copyOf(access.directoryTypes());
+		ReferencePolicy references = new ReferencePolicy(fhirContext, daos, matchUrls, policy, directoryTypes);
+		jpaInterceptors.registerInterceptor(
+				new WritePolicy(fhirContext, policy, references, directoryTypes, Set.copyOf(access.readOnlyTypes())));
+		jpaInterceptors.registerInterceptor(searchOwners);
 		return server -> {
 			server.registerInterceptor(new AccessPolicyInterceptor(policy, totals));
-			server.registerInterceptor(new UniformNotFound());
+			server.registerInterceptor(new UniformNotFound(policy, daos));
+			server.registerInterceptor(new ConditionalCreates(directoryTypes));
+			server.setPagingProvider(new CallerBoundPaging(server.getPagingProvider(), searchOwners));
 		};
 	}
 

@@ -46,8 +46,12 @@ public class AccessPolicyService implements IConsentService {
 			RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE, RestOperationTypeEnum.TRANSACTION,
 			RestOperationTypeEnum.BATCH, RestOperationTypeEnum.META_ADD, RestOperationTypeEnum.META_DELETE);
 
-	/** Histories are judged as they leave storage: HAPI loads their pages once, and cannot show gaps. */
-	static final Set<RestOperationTypeEnum> JUDGED_WHEN_SHOWN = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
+	/**
+	 * Interactions whose results are filtered before they are paged or counted (HAPI's pre-access pointcut,
+	 * in its search task): a withheld match never counts in a page, a total or the presence of a next link.
+	 * What is allowed is journaled when it is shown (pre-show), not when it is filtered.
+	 */
+	static final Set<RestOperationTypeEnum> FILTERED_BEFORE_PAGING = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
 			RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.GET_PAGE,
 			RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE, RestOperationTypeEnum.EXTENDED_OPERATION_TYPE,
 			RestOperationTypeEnum.EXTENDED_OPERATION_SERVER);
@@ -112,19 +116,23 @@ public class AccessPolicyService implements IConsentService {
 			AccessDecision decision = policy.decideSpace(access.actor(), patient,
 					access.spaces(Set.of(patient), spaces).get(patient), clock.instant());
 			access.record(new RequestAccess.Access(operation, null, Set.of(patient), decision));
+			if (!decision.allowed() && operation == RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
+					&& "$everything".equals(request.getOperation())) {
+				// The whole space, refused: answered as the $everything of a patient who does not exist.
+				throw UniformNotFound.notKnown("Patient/" + patient);
+			}
 		}
 	}
 
 	/**
-	 * Reads (of one resource, alone or in a batch) and histories are judged as they leave storage, so that
-	 * a refusal answers 404. Searches, pages and operations are judged when their page is shown
-	 * ({@link AccessPolicyInterceptor#interceptPreShow}): judging them earlier would make HAPI load every
-	 * match twice, and their stored results can then be shared between callers, each seeing only what
-	 * the policy lets them see.
+	 * Every resource leaving storage is judged here: reads and histories (a refusal answers 404), and the
+	 * matches of searches, pages and operations before HAPI pages and counts them (HAPI's search task calls
+	 * this on every match it stores: a withheld match leaves no trace in pages, totals or links). HAPI's
+	 * consent interceptor then never reuses one caller's stored results for another.
 	 */
 	@Override
 	public boolean shouldProcessCanSeeResource(RequestDetails request, IConsentContextServices context) {
-		return !JUDGED_WHEN_SHOWN.contains(request.getRestOperationType());
+		return true;
 	}
 
 	@Override
@@ -132,7 +140,12 @@ public class AccessPolicyService implements IConsentService {
 		if (WRITES.contains(request.getRestOperationType())) {
 			return ConsentOutcome.PROCEED; // HAPI's own reads while writing; the response is checked on the way out
 		}
-		return decideAndRecord(request, resource).allowed() ? ConsentOutcome.AUTHORIZED : ConsentOutcome.REJECT;
+		boolean filtering = FILTERED_BEFORE_PAGING.contains(request.getRestOperationType());
+		AccessDecision decision = filtering ? decide(request, resource) : decideAndRecord(request, resource);
+		if (filtering && !decision.allowed()) {
+			record(request, resource, decision);
+		}
+		return decision.allowed() ? ConsentOutcome.AUTHORIZED : ConsentOutcome.REJECT;
 	}
 
 	/**
@@ -179,6 +192,15 @@ public class AccessPolicyService implements IConsentService {
 		return decided.decision();
 	}
 
+	private void record(RequestDetails request, IBaseResource resource, AccessDecision decision) {
+		RequestAccess access = RequestAccess.of(request);
+		if (access != null) {
+			ResourceFacts read = resource instanceof Binary ? null : facts.read(resource);
+			access.record(new RequestAccess.Access(request.getRestOperationType(), relativeId(resource),
+					read == null ? Set.of() : read.patients(), decision));
+		}
+	}
+
 	/** Whether this resource object was judged during the request (on its way out of storage). */
 	boolean wasJudged(RequestDetails request, IBaseResource resource) {
 		RequestAccess access = RequestAccess.of(request);
@@ -189,6 +211,11 @@ public class AccessPolicyService implements IConsentService {
 	public AccessDecision decide(RequestDetails request, IBaseResource resource) {
 		RequestAccess access = RequestAccess.of(request);
 		return access == null ? AccessDecision.deny("no caller") : decide(access, request, resource).decision();
+	}
+
+	/** Whether a professional or organization may feed this space (write into it). */
+	AccessDecision decideFeedingSpace(RequestAccess access, String patient) {
+		return policy.decideFeeding(access.actor(), access.spaces(Set.of(patient), spaces).get(patient), null, clock.instant());
 	}
 
 	/** Whether a professional or organization may write this resource into the spaces it belongs to. */

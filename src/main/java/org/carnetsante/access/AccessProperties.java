@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param refusedSectors TRE_R02 sectors of organizations that never get in (insurers, social security)
  * @param directoryTypes resource types that hold no patient data (directories, terminology,
  *     definitions): readable by any caller their scopes allow
+ * @param readOnlyTypes definitions Carnet serves (profiles, terminology, search parameters): clients read
+ *     them, never write them (a client's SearchParameter would change how every space is indexed)
  * @param emergency what an emergency opens when the patient has said nothing
  * @param maxCountedMatches most matches evaluated one by one to count a search's visible total
  *     ({@code _summary=count}, {@code _total=accurate}); beyond it the count is refused (400)
@@ -26,6 +28,7 @@ public record AccessProperties(
 		@DefaultValue("classpath:access/profession-matrix.yaml") String professionMatrix,
 		@DefaultValue({"SA23", "SA24"}) List<String> refusedSectors,
 		List<String> directoryTypes,
+		List<String> readOnlyTypes,
 		@DefaultValue Emergency emergency,
 		@DefaultValue("10000") int maxCountedMatches,
 		@DefaultValue SpaceRulesCacheSettings spaceRulesCache) {
@@ -33,6 +36,7 @@ public record AccessProperties(
 	public AccessProperties {
 		refusedSectors = List.copyOf(refusedSectors);
 		directoryTypes = directoryTypes == null ? List.of() : List.copyOf(directoryTypes);
+		readOnlyTypes = readOnlyTypes == null ? List.of() : List.copyOf(readOnlyTypes);
 	}
 
 	/**

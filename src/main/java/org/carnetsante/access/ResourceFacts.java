@@ -10,7 +10,8 @@ import java.util.Set;
  * @param patients ids of the patients whose compartment it is in (empty: not patient data)
  * @param documentTypes JDV_J07 (LOINC) type codes of a document
  * @param labels TRE_A07 visibility codes among its security labels
- * @param authors keys naming its authors (see {@link ActorKeys})
+ * @param authors keys naming who has an author's rights on it (see {@link ActorKeys}): a document's recorded
+ *     sender, a subscription's maker
  */
 public record ResourceFacts(
 		String type, String id, Set<String> patients, Set<String> documentTypes, Set<String> labels, Set<String> authors) {

@@ -8,11 +8,11 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DocumentReference;
-import org.hl7.fhir.r4.model.Reference;
 
 /**
  * Reads the {@link ResourceFacts} of a resource: the patients it concerns (FHIR's Patient
- * compartment, as HAPI's terser resolves it), a document's types and authors, its visibility labels.
+ * compartment, as HAPI's terser resolves it), a document's types and author (its recorded sender,
+ * {@link RecordedSender}), its visibility labels.
  */
 public class ResourceFactsReader {
 
@@ -40,9 +40,8 @@ public class ResourceFactsReader {
 					documentTypes.add(coding.getCode());
 				}
 			}
-			for (Reference author : document.getAuthor()) {
-				authors.addAll(ActorKeys.of(author));
-			}
+			// The author's rights follow the sender Carnet recorded, never the author the sender declared.
+			authors.addAll(RecordedSender.keysOf(document));
 		}
 		return new ResourceFacts(type, relativeId, patientsOf(type, resource), documentTypes,
 				VisibilityLabels.of(resource), authors);

@@ -1,7 +1,6 @@
 package org.carnetsante.access;
 
 import java.util.TreeSet;
-import java.util.Arrays;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
@@ -84,10 +83,7 @@ public class SearchConfinement {
 							+ "patient's identifier may be chained (for example patient.identifier=system|value)");
 				}
 			}
-			boolean hasValue = parameter.getValue() != null && Arrays.stream(parameter.getValue())
-					.anyMatch(value -> value != null && !value.isBlank());
-			if (hasValue && (spaceParameters.contains(base) || "_id".equals(base)
-					|| (PATIENT.equals(type) && "identifier".equals(base)))) {
+			if (parameter.getValue() != null && namesResourcesExactly(type, name, spaceParameters, parameter.getValue())) {
 				confined = true;
 			}
 		}
@@ -98,9 +94,51 @@ public class SearchConfinement {
 				naming.add("identifier");
 			}
 			throw new InvalidRequestException("A search of " + type + " must name the patient's space, with one of: "
-					+ String.join(", ", naming));
+					+ String.join(", ", naming) + " (plain values: no modifier such as :not or :missing, no empty or partial value)");
 		}
 	}
+
+	/**
+	 * Whether a parameter names the space (or resources) exactly: a patient reference, an identifier with
+	 * its value, an id — without a modifier that widens it ({@code :not}, {@code :missing}, {@code :above}…)
+	 * and without an empty or system-only value, each of which would match across spaces.
+	 */
+	private static boolean namesResourcesExactly(String type, String name, Set<String> spaceParameters, String[] values) {
+		String base = name.split("[:.]")[0];
+		String modifier = name.contains(":") ? name.substring(name.indexOf(':') + 1).split("\\.")[0] : null;
+		String chain = name.contains(".") ? name.substring(name.indexOf('.') + 1) : null;
+		boolean patientReference = spaceParameters.contains(base) && !"_id".equals(base);
+		if (patientReference && (modifier == null || PATIENT.equals(modifier))) {
+			boolean typed = PATIENT.equals(modifier) || "patient".equals(base);
+			return allValues(values, value -> "identifier".equals(chain) ? IDENTIFIER.matcher(value).matches()
+					: chain == null && (PATIENT_REFERENCE.matcher(value).matches() || (typed && ID.matcher(value).matches())));
+		}
+		if ("_id".equals(base) && modifier == null && chain == null) {
+			return allValues(values, value -> ID.matcher(value).matches());
+		}
+		if (PATIENT.equals(type) && "identifier".equals(base) && modifier == null && chain == null) {
+			return allValues(values, value -> IDENTIFIER.matcher(value).matches());
+		}
+		return false;
+	}
+
+	private static boolean allValues(String[] values, java.util.function.Predicate<String> exact) {
+		boolean any = false;
+		for (String value : values) {
+			for (String one : value.split(",", -1)) {
+				if (!exact.test(one.trim())) {
+					return false;
+				}
+				any = true;
+			}
+		}
+		return any;
+	}
+
+	private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+	private static final java.util.regex.Pattern PATIENT_REFERENCE = java.util.regex.Pattern.compile("Patient/[A-Za-z0-9\\-.]{1,64}");
+	/** A token with its value: {@code system|value} or {@code value}, never {@code system|} nor {@code |}. */
+	private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("([^|]*\\|)?[^|]+");
 
 	/** The parameters that place a resource of this type in a patient's space (its compartment ones). */
 	private static Set<String> spaceParameters(RuntimeResourceDefinition definition) {

@@ -28,8 +28,9 @@ import org.hl7.fhir.r4.model.AuditEvent;
  * Step 5 of the request path: when a FHIR request ends, its access decisions (journaled by the access
  * policy, {@link RequestAccess}) become AuditEvents, one per interaction, space and verdict: what was
  * shown, what was refused and why, and requests refused before any resource was seen. Runs after the
- * policy and the compartment rules (higher order), so it sees their last decisions; an emergency
- * access is written before the response leaves, the rest asynchronously ({@link AuditTrail}).
+ * policy and the compartment rules (higher order), so it sees their last decisions. Every entry is durable
+ * before the response leaves ({@link AuditTrail}); an emergency access is written with the patient's
+ * notification of it, in one transaction.
  */
 @Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR + 100)
 public class AccessAuditor {
@@ -74,25 +75,14 @@ public class AccessAuditor {
 		}
 		for (AuditedAccess audited : accesses) {
 			AuditRecord record = events.record(request, caller, audited, outcomeOf(audited, failure), descriptionOf(audited, failure));
-			if (audited.allowed() && audited.mode().isEmergency() && failure == null) {
-				trail.recordNow(record); // before the data leaves
-				if (audited.patient() != null) {
-					announce(new EmergencyAccessRecorded(audited.patient(), audited.mode().accessMode(),
-							caller.idNat() != null ? caller.idNat() : caller.subject()));
-				}
+			if (audited.allowed() && audited.mode().isEmergency() && failure == null && audited.patient() != null) {
+				// The patient is told of the emergency in the same transaction as its record: both or neither.
+				EmergencyAccessRecorded emergency = new EmergencyAccessRecorded(audited.patient(), audited.mode().accessMode(),
+						caller.idNat() != null ? caller.idNat() : caller.subject());
+				trail.recordNow(record, () -> publisher.publishEvent(emergency));
 			} else {
 				trail.record(record);
 			}
-		}
-	}
-
-	/** Those who tell the patient must not fail the access or the rest of its log. */
-	private void announce(EmergencyAccessRecorded access) {
-		try {
-			publisher.publishEvent(access);
-		} catch (RuntimeException e) {
-			org.slf4j.LoggerFactory.getLogger(AccessAuditor.class).warn("Emergency access to {} not announced: {}",
-					access.patientId(), e.getMessage());
 		}
 	}
 

@@ -25,9 +25,17 @@ public class AuditConfig {
 		return new AuditEventStore(dataSource);
 	}
 
+	/** The local journal of entries the database would not take; its health shows as {@code accessLog}. */
+	@Bean(name = "accessLogHealthIndicator")
+	public AuditDeadLetters auditDeadLetters(AuditProperties audit, FhirProperties fhir) {
+		boolean configured = audit.deadLetterFile() != null && !audit.deadLetterFile().toString().isBlank();
+		return new AuditDeadLetters(configured ? audit.deadLetterFile() : fhir.dataDir().resolve("audit-dead-letters.ndjson"));
+	}
+
 	@Bean
-	public AuditTrail auditTrail(AuditEventStore store, DataSource dataSource, AuditProperties audit, MeterRegistry meters) {
-		return new AuditTrail(store, dataSource, audit, meters);
+	public AuditTrail auditTrail(AuditEventStore store, DataSource dataSource, AuditProperties audit,
+			AuditDeadLetters deadLetters, MeterRegistry meters) {
+		return new AuditTrail(store, dataSource, audit, deadLetters, meters);
 	}
 
 	@Bean
@@ -35,7 +43,9 @@ public class AuditConfig {
 		return new AuditEventFactory(audit.source(), clock);
 	}
 
+	/** After the access policy's customizer: the log's paging wraps the policy's. */
 	@Bean
+	@org.springframework.core.annotation.Order(20)
 	public FhirServerCustomizer accessLogOnTheFhirServer(FhirContext fhirContext, AuditEventStore store, AuditTrail trail,
 			AuditEventFactory events, ProfessionMatrix matrix, AuditProperties audit, AccessProperties access,
 			FhirProperties fhir, org.springframework.context.ApplicationEventPublisher publisher) {

@@ -40,8 +40,15 @@ class AuditLogPaging implements IPagingProvider {
 	public IBundleProvider retrieveResultList(RequestDetails request, String searchId) {
 		if (AuditLogQuery.isPageId(searchId)) {
 			try {
-				return new AuditLogBundle(events, store, AuditLogQuery.ofPageId(searchId));
-			} catch (IllegalArgumentException e) {
+				AuditLogQuery query = AuditLogQuery.ofPageId(searchId);
+				// A page of a space's log is for its holders only: a page id crafted for another space would
+				// tell how many accesses it had. Anyone else is answered as for an unknown search.
+				org.carnetsante.access.RequestAccess access = org.carnetsante.access.RequestAccess.of(request);
+				if (query.patient() == null || access == null || !access.actor().holdsSpace(query.patient())) {
+					return null;
+				}
+				return new AuditLogBundle(events, store, query);
+			} catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
 				return null; // HAPI answers that the search is unknown
 			}
 		}

@@ -10,7 +10,7 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.util.HashSet;
 import java.util.Set;
 import org.carnetsante.access.Actor;
-import org.carnetsante.access.ActorKeys;
+import org.carnetsante.access.RecordedSender;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.VisibilityLabels;
 import org.carnetsante.fhir.OperationOutcomes;
@@ -26,9 +26,11 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  *       {@code securityLabel} and the archived flag; anything else is a new document replacing this one
  *       (relatesTo), so the update is refused with 405;
  *   <li>a document's bytes (its Binary) never change, nor are they deleted on their own: 405;
- *   <li>only an author of the document deletes it (403 for anyone else); HAPI's delete is logical, the
- *       versions stay in the history and the uniqueId stays taken.
+ *   <li>only its author deletes it (403 for anyone else); HAPI's delete is logical, the versions stay in
+ *       the history and the uniqueId stays taken.
  * </ul>
+ * A document's author, for these rules, is its recorded sender ({@link RecordedSender}): the declared
+ * {@code author} gives no right.
  * Carnet's own writes (no REST caller) are not checked.
  */
 @Interceptor
@@ -86,8 +88,9 @@ public class DocumentChangeRules {
 		}
 	}
 
+	/** An author's rights are its recorded sender's ({@link RecordedSender}), not the declared author's. */
 	private static boolean isAuthor(Actor actor, DocumentReference document) {
-		return actor != null && document.getAuthor().stream().map(ActorKeys::of).anyMatch(actor::isNamedBy);
+		return actor != null && actor.isNamedBy(RecordedSender.keysOf(document));
 	}
 
 	private String archivedOf(DocumentReference document) {

@@ -105,8 +105,9 @@ public class DocumentIntake {
 			AttachmentIntegrity.check(attachment, digest, path, name);
 		}
 		if (document.hasMasterIdentifier() && document.getMasterIdentifier().hasValue()) {
-			uniqueIds.claim(document.getMasterIdentifier(),
-					"DocumentReference/" + document.getIdElement().getIdPart());
+			IIdType subject = document.getSubject().getReferenceElement();
+			String space = subject.hasIdPart() && "Patient".equals(subject.getResourceType()) ? subject.getIdPart() : "";
+			uniqueIds.claim(space, document.getMasterIdentifier(), "DocumentReference/" + document.getIdElement().getIdPart());
 		}
 	}
 

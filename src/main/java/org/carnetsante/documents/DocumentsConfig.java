@@ -67,6 +67,29 @@ public class DocumentsConfig {
 		return new DocumentBytes(binaryStorage);
 	}
 
+	/**
+	 * Who sent each document, recorded on every server (the access policy reads it, benchmark peers
+	 * included).
+	 */
+	@Bean
+	public DocumentSenders documentSenders(IInterceptorService jpaInterceptors) {
+		DocumentSenders senders = new DocumentSenders();
+		jpaInterceptors.registerInterceptor(senders);
+		return senders;
+	}
+
+	@Bean
+	public DocumentMigrations documentMigrations(DaoRegistry daos, DocumentUniqueIds uniqueIds, DataSource dataSource,
+			org.carnetsante.fhir.OncePerCluster once) {
+		return new DocumentMigrations(daos, uniqueIds, dataSource, once);
+	}
+
+	/** Documents stored before the rules of the hardening issue are brought under them, once per cluster. */
+	@org.springframework.context.event.EventListener(org.springframework.boot.context.event.ApplicationReadyEvent.class)
+	public void migrateStoredDocuments(org.springframework.boot.context.event.ApplicationReadyEvent ready) {
+		ready.getApplicationContext().getBean(DocumentMigrations.class).run();
+	}
+
 	/** The document rules on HAPI's storage (every write path) and ITI-67's on the FHIR server. */
 	@Bean
 	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents, AccessProperties access,
@@ -81,6 +104,7 @@ public class DocumentsConfig {
 		jpaInterceptors.registerInterceptor(
 				new DocumentIntake(daos, bytes, uniqueIds, new PatientUploads(documents.patientUploads()), policy));
 		jpaInterceptors.registerInterceptor(new DocumentChangeRules(documents.archivedExtension()));
+		jpaInterceptors.registerInterceptor(new BinaryOwnership(uniqueIds));
 		return server -> {
 			if (documents.searchRequiresStatus()) {
 				server.registerInterceptor(new DocumentSearchRequirements());

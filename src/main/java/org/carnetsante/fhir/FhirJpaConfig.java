@@ -83,6 +83,12 @@ public class FhirJpaConfig {
 		return settings;
 	}
 
+	/** One-off data migrations, run by one node of the cluster. */
+	@Bean
+	public OncePerCluster oncePerCluster(DataSource dataSource, java.time.Clock clock, FhirProperties fhir) {
+		return new OncePerCluster(dataSource, clock, fhir.migrationTakeOverAfter());
+	}
+
 	@Bean
 	static PostgresBatchedInserts postgresBatchedInserts() {
 		return new PostgresBatchedInserts();

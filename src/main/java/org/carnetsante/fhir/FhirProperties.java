@@ -17,8 +17,13 @@ import org.springframework.util.unit.DataSize;
  * @param maxJsonNestingDepth deepest JSON nesting accepted in a request body; deeper gets 400
  * @param openapiEnabled serve the OpenAPI description and Swagger UI under {@code /fhir/api-docs}
  * @param reuseCachedSearchResults how long HAPI answers an identical search from its stored results
- *     instead of running it again; 0 never. Stored results may serve another caller: the access
- *     policy judges every page for the caller it is shown to.
+ *     instead of running it again; 0 never. HAPI never reuses the results of a search the access policy
+ *     filtered for its caller, which is every search of a caller's: the setting matters only to Carnet's own
+ *     searches.
+ * @param migrationTakeOverAfter how long a one-off data migration started by a node that never finished
+ *     it waits before another node takes it over
+ * @param resourceTypes the resource types the FHIR endpoint serves (the implementation guide's, the
+ *     directory's, terminology and conformance); any other type answers 404, as an unknown type does
  */
 @ConfigurationProperties("carnet.fhir")
 public record FhirProperties(
@@ -29,4 +34,11 @@ public record FhirProperties(
 		@DefaultValue("20MB") DataSize maxRequestBody,
 		@DefaultValue("100") int maxJsonNestingDepth,
 		@DefaultValue("true") boolean openapiEnabled,
-		@DefaultValue("60s") java.time.Duration reuseCachedSearchResults) {}
+		@DefaultValue("60s") java.time.Duration reuseCachedSearchResults,
+		java.util.List<String> resourceTypes,
+		@DefaultValue("10m") java.time.Duration migrationTakeOverAfter) {
+
+	public FhirProperties {
+		resourceTypes = resourceTypes == null ? java.util.List.of() : java.util.List.copyOf(resourceTypes);
+	}
+}

@@ -52,7 +52,17 @@ public class FhirServerConfig {
 		// a misspelt clinical field must not vanish from a patient's record.
 		systemDao.getContext().setParserErrorHandler(new StrictErrorHandler());
 		RestfulServer server = new RestfulServer(systemDao.getContext());
-		server.registerProviders(resourceProviders.createProviders());
+		// Only the served types get a provider (HAPI builds one per type): the CapabilityStatement and the
+		// OpenAPI description list just them.
+		java.util.Set<String> servedTypes = java.util.Set.copyOf(fhir.resourceTypes());
+		if (servedTypes.isEmpty()) {
+			throw new IllegalStateException("carnet.fhir.resource-types is empty: list the resource types /fhir serves");
+		}
+		server.registerProviders(resourceProviders.createProviders().stream()
+				.filter(provider -> !(provider instanceof ca.uhn.fhir.rest.server.IResourceProvider typed)
+						|| servedTypes.contains(systemDao.getContext().getResourceType(typed.getResourceType())))
+				.toList());
+		server.registerInterceptor(new ServedInteractions(servedTypes));
 		server.registerProvider(systemProvider);
 
 		JpaCapabilityStatementProvider capabilityProvider = new JpaCapabilityStatementProvider(

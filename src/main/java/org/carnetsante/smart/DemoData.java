@@ -84,11 +84,13 @@ class DemoData {
 		store(practitioner("demo-pharmacist", "Bernard", "Sophie", "810000000002", "21"));
 		store(practitioner("demo-nurse", "Petit", "Luc", "810000000003", "60"));
 		store(practitioner("demo-emergency", "Urgence", "Paul", "810000000004", "10"));
-		store(document("demo-consultation", "example-ins-demo", "11488-4", "Compte rendu de consultation", null));
-		store(document("demo-biology", "example-ins-demo", "11502-2", "Bilan sanguin", null));
-		store(document("demo-prescription", "example-ins-demo", "57833-6", "Ordonnance", null));
-		store(document("demo-masked", "example-ins-demo", "11488-4", "Consultation de psychiatrie", "MASQUE_PS"));
-		store(document("demo-child-vaccination", "example-ins-test-child", "11369-6", "Carnet de vaccination", null));
+		store(practitioner("demo-psychiatrist", "Lefort", "Claire", "810000000005", "10"));
+		store(document("demo-consultation", "example-ins-demo", "11488-4", "Compte rendu de consultation", null, GP));
+		store(document("demo-biology", "example-ins-demo", "11502-2", "Bilan sanguin", null, GP));
+		store(document("demo-prescription", "example-ins-demo", "57833-6", "Ordonnance", null, GP));
+		// Written and sent by a psychiatrist outside the demo logins: Dr Martin does not see it.
+		store(document("demo-masked", "example-ins-demo", "11488-4", "Consultation de psychiatrie", "MASQUE_PS", PSYCHIATRIST));
+		store(document("demo-child-vaccination", "example-ins-test-child", "11369-6", "Carnet de vaccination", null, GP));
 
 		accounts.create(new UserAccounts.Account("marie.dupont", CarnetCaller.Kind.PATIENT, "Marie Dupont",
 				"Patient/example-ins-demo", null, null, null, null, null), PASSWORD);
@@ -121,9 +123,15 @@ class DemoData {
 				"Practitioner/" + practitionerId, idNat, profession, specialty, null, null), PASSWORD);
 	}
 
-	/** A document of a demo space, written by the demo GP (PDSm's full shape comes with the documents' issue). */
-	/** A document with PDSm's metadata; its bytes in a Binary of its own, stored first. */
-	private DocumentReference document(String id, String patient, String type, String title, String label) {
+	/** The demo GP (Dr Martin) and a psychiatrist, as authors and senders of the demo documents. */
+	private static final String[] GP = {"Practitioner/demo-gp", "810000000001", "Dr Jean Martin"};
+	private static final String[] PSYCHIATRIST = {"Practitioner/demo-psychiatrist", "810000000005", "Dr Claire Lefort"};
+
+	/**
+	 * A document with PDSm's metadata, written and sent by {@code author} (reference, idNat, name); its bytes
+	 * in a Binary of its own, stored first.
+	 */
+	private DocumentReference document(String id, String patient, String type, String title, String label, String[] author) {
 		byte[] bytes = (title + " (document de démonstration)").getBytes(StandardCharsets.UTF_8);
 		Binary binary = new Binary();
 		binary.setId(id + "-bytes");
@@ -139,7 +147,9 @@ class DemoData {
 				"https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument", "10", "Compte rendu")));
 		document.setSubject(new Reference("Patient/" + patient));
 		document.setDate(new java.util.Date());
-		document.addAuthor(new Reference().setIdentifier(new Identifier().setSystem(ID_NAT).setValue("810000000001")));
+		document.addAuthor(new Reference().setIdentifier(new Identifier().setSystem(ID_NAT).setValue(author[1])));
+		org.carnetsante.access.RecordedSender.record(document, new Reference(author[0]).setDisplay(author[2])
+				.setIdentifier(new Identifier().setSystem(ID_NAT).setValue(author[1])));
 		document.setCustodian(new Reference().setDisplay("Carnet"));
 		document.addSecurityLabel(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N", "normal")));
 		document.setDescription(title);

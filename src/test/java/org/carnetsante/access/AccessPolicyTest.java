@@ -29,7 +29,7 @@ class AccessPolicyTest {
 	private static final String HOSPITAL = "org:1750000000";
 
 	private static final AccessProperties PROPERTIES = new AccessProperties(true, false, "unused", List.of("SA23", "SA24"),
-			List.of("Practitioner", "Organization"), new AccessProperties.Emergency(true, true, false), 10000,
+			List.of("Practitioner", "Organization"), List.of("SearchParameter"), new AccessProperties.Emergency(true, true, false), 10000,
 			new AccessProperties.SpaceRulesCacheSettings(10, java.time.Duration.ofMinutes(1)));
 	private static final AccessPolicy POLICY = new AccessPolicy(
 			ProfessionMatrix.load(new ClassPathResource("access/profession-matrix.yaml")), PROPERTIES);

@@ -159,8 +159,11 @@ class AccessRulesTest extends CarnetServerTest {
 		assertThat(get(gp, "/" + space.id(Item.CONSULTATION)).statusCode()).isEqualTo(404);
 		assertThat(get(space.emergencyToken(space.samuDoctor, "ETREAT"), "/" + space.id(Item.CONSULTATION)).statusCode())
 				.isEqualTo(404);
-		assertThat(post(fhirToken(), "/DocumentReference", encode(Fixtures.documentReference(patient))).statusCode())
-				.isEqualTo(403);
+		HttpResponse<String> intoTheClosedSpace = post(fhirToken(), "/DocumentReference", encode(Fixtures.documentReference(patient)));
+		HttpResponse<String> intoNoSpace = post(fhirToken(), "/DocumentReference", encode(Fixtures.documentReference("Patient/987650002")));
+		assertThat(intoTheClosedSpace.statusCode()).as("a closed space takes no document, answered as for no space at all")
+				.isEqualTo(intoNoSpace.statusCode()).isEqualTo(400);
+		assertThat(intoTheClosedSpace.body().replace(patient, "X")).isEqualTo(intoNoSpace.body().replace("Patient/987650002", "X"));
 		assertThat(get(space.patientToken(), "/" + space.id(Item.CONSULTATION)).statusCode()).as("its patient still reads it")
 				.isEqualTo(200);
 	}
@@ -180,7 +183,7 @@ class AccessRulesTest extends CarnetServerTest {
 	}
 
 	@Test
-	void whatAWriteAnswersIsWithheldFromAWriterWhoMayNotSeeIt() {
+	void aConditionalCreateOfPatientDataIsRefusedWhateverItWouldMatch() {
 		String outsider = TestBackendClient.registerRsa(clients, baseUrl(), java.util.List.of("system/*.cruds"), "1690000000",
 				"SA01").accessToken("system/*.cruds");
 		org.hl7.fhir.r4.model.DocumentReference again = fhirClient().read()
@@ -194,8 +197,15 @@ class AccessRulesTest extends CarnetServerTest {
 				.header("Prefer", "return=representation")
 				.POST(HttpRequest.BodyPublishers.ofString(encode(again.setId((String) null)))).build());
 
-		assertThat(matched.statusCode()).as(matched.body()).isEqualTo(200);
-		assertThat(matched.body()).contains("OperationOutcome").doesNotContain("Compte rendu");
+		HttpResponse<String> matchesNothing = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/DocumentReference"))
+				.header("Authorization", "Bearer " + outsider)
+				.header("Content-Type", "application/fhir+json")
+				.header("If-None-Exist", "identifier=" + Fixtures.TEST_IDENTIFIER_SYSTEM + "|" + UUID.randomUUID())
+				.POST(HttpRequest.BodyPublishers.ofString(encode(again.setId((String) null)))).build());
+
+		// Answering with the id it matched would tell the outsider that a document it may not read exists.
+		assertThat(matched.statusCode()).as(matched.body()).isEqualTo(matchesNothing.statusCode()).isEqualTo(400);
+		assertThat(matched.body()).isEqualTo(matchesNothing.body()).doesNotContain(space.id(Item.CONSULTATION));
 	}
 
 	@Test
@@ -222,7 +232,7 @@ class AccessRulesTest extends CarnetServerTest {
 		assertThat(send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + space.id(Item.MASKED_CONSULTATION)))
 				.header("Authorization", "Bearer " + fhirToken()).header("Content-Type", "application/fhir+json")
 				.PUT(HttpRequest.BodyPublishers.ofString(encode(masked))).build()).statusCode())
-				.as("the hospital may not change a document masked from it").isEqualTo(403);
+				.as("a document masked from the hospital is, to it, a document that does not exist").isEqualTo(404);
 		assertThat(post(pharmacist, "/CareTeam", encode(someoneElse)).statusCode()).as("user/*.rs writes nothing")
 				.isEqualTo(403);
 		String writer = systemWriter();

@@ -134,21 +134,36 @@ class AccessLogTest extends CarnetServerTest {
 	}
 
 	@Test
-	void aCleanShutdownWritesEveryQueuedEvent() {
-		// A trail that would not write on its own for an hour: only stopping it can.
-		AuditTrail trail = new AuditTrail(store, dataSource,
-				new AuditProperties(true, 1000, 50, Duration.ofHours(1), Duration.ofSeconds(1), "test"), new SimpleMeterRegistry());
+	void everyAccessIsInTheDatabaseWhenItsRecordingReturnsAndAStoppedTrailStillRecords() throws Exception {
+		AuditTrail trail = new AuditTrail(store, dataSource, new AuditProperties(true, 1000, 50, Duration.ofSeconds(1),
+				Duration.ofSeconds(10), Duration.ofSeconds(5), 4096, 1000, null, "test"),
+				new AuditDeadLetters(java.nio.file.Files.createTempDirectory("dead-letters").resolve("journal.ndjson")),
+				new SimpleMeterRegistry());
 		trail.start();
-		String marker = "shutdown-" + UUID.randomUUID();
+		String marker = "durable-" + UUID.randomUUID();
+		java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
+		List<java.util.concurrent.Future<Long>> seen = new ArrayList<>();
 		for (int i = 0; i < 120; i++) {
-			trail.record(new AuditRecord(UUID.randomUUID().toString(), System.currentTimeMillis(), "READ", null, List.of(),
-					"0", marker, "normal", null, null, "test-client", null, "http://localhost/fhir", null, null));
+			String id = UUID.randomUUID().toString();
+			seen.add(writers.submit(() -> {
+				trail.record(entry(id, marker));
+				return jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE id = ?", Long.class, id);
+			}));
 		}
-
+		for (java.util.concurrent.Future<Long> each : seen) {
+			assertThat(each.get()).as("in the database as soon as record returned").isEqualTo(1);
+		}
+		writers.shutdown();
 		trail.stop();
+		trail.record(entry(UUID.randomUUID().toString(), marker));
 
 		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE record LIKE ?", Long.class,
-				"%" + marker + "%")).isEqualTo(120);
+				"%" + marker + "%")).isEqualTo(121);
+	}
+
+	private static AuditRecord entry(String id, String marker) {
+		return new AuditRecord(id, System.currentTimeMillis(), "READ", null, List.of(), "0", marker, "normal", null, null,
+				"test-client", null, "http://localhost/fhir", null, null);
 	}
 
 	private JsonNode ownLog() {

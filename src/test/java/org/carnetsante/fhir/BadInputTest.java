@@ -128,8 +128,10 @@ class BadInputTest extends CarnetServerTest {
 	@org.junit.jupiter.api.Test
 	void jsonAtTheNestingLimitIsAcceptedAndOneLevelDeeperIsRefused() {
 		// Default limit 100: 48 levels nest 99 deep, 49 levels nest 101 deep.
+		String subject = ",\"subject\":{\"reference\":\"Patient/" + patientInOurCare() + "\"}";
 		HttpResponse<String> atLimit = send(request("/Communication").header("Content-Type", JSON)
-				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 48))).build());
+				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 48).replaceFirst(",", subject + ",")))
+				.build());
 		HttpResponse<String> overLimit = send(request("/Communication").header("Content-Type", JSON)
 				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 49))).build());
 
@@ -140,7 +142,8 @@ class BadInputTest extends CarnetServerTest {
 
 	@org.junit.jupiter.api.Test
 	void gzipBodyIsInflatedAndCountedAgainstTheLimit() throws java.io.IOException {
-		byte[] plain = communicationJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		byte[] plain = ("{\"resourceType\":\"Communication\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/"
+				+ patientInOurCare() + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		long before = storedResourceVersions();
 
 		HttpResponse<String> accepted = send(request("/Communication")

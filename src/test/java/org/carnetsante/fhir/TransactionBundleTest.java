@@ -48,7 +48,7 @@ class TransactionBundleTest extends CarnetServerTest {
 		Patient invalidPatient = Fixtures.insPatient();
 		invalidPatient.setBirthDate(null);
 		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-		transaction.addEntry().setResource(Fixtures.communication("first entry would be fine"))
+		transaction.addEntry().setResource(Fixtures.communication("first entry would be fine", "Patient/" + patientInOurCare()))
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Communication");
 		transaction.addEntry().setResource(invalidPatient)
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");

@@ -135,19 +135,25 @@ class PatientProfileValidationTest extends CarnetServerTest {
 	}
 
 	@Test
-	void conditionalUpdateThatBreaksTheProfileIsRefused() {
+	void anUpdateThatBreaksTheProfileIsRefusedAndAConditionalUpdateIsNotServed() {
 		Patient patient = Fixtures.insPatient();
 		String nir = patient.getIdentifierFirstRep().getValue();
-		patientInOurCare(patient.copy());
+		String id = patientInOurCare(patient.copy());
 		patient.setBirthDate(null);
 		long before = storedResourceVersions();
 
-		HttpResponse<String> response = send(request("/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + nir)
+		patient.setId(id);
+		HttpResponse<String> byId = send(request("/Patient/" + id).header("Content-Type", "application/fhir+json")
+				.PUT(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient))).build());
+		patient.setId((String) null);
+		HttpResponse<String> conditional = send(request("/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + nir)
 				.header("Content-Type", "application/fhir+json")
 				.PUT(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient)))
 				.build());
 
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+		assertThat(byId.statusCode()).as(byId.body()).isEqualTo(422);
+		assertThat(conditional.statusCode()).as(conditional.body()).isEqualTo(400);
+		assertThat(conditional.body()).contains("Conditional update is not served");
 		assertThat(storedResourceVersions()).isEqualTo(before);
 	}
 
@@ -175,6 +181,8 @@ class PatientProfileValidationTest extends CarnetServerTest {
 		org.hl7.fhir.r4.model.Communication withContained = Fixtures.communication("contained patient");
 		withContained.addContained(broken);
 		withContained.setSubject(new org.hl7.fhir.r4.model.Reference("#p1"));
+		// A message of a space (its recipient), about someone it contains.
+		withContained.addRecipient(new org.hl7.fhir.r4.model.Reference("Patient/" + patientInOurCare()));
 		org.hl7.fhir.r4.model.Bundle collection = new org.hl7.fhir.r4.model.Bundle()
 				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION);
 		collection.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(broken.copy().setId((String) null));
@@ -185,7 +193,8 @@ class PatientProfileValidationTest extends CarnetServerTest {
 
 		assertThat(contained.statusCode()).as(contained.body()).isEqualTo(422);
 		assertThat(errorsOf(contained)).anyMatch(error -> error.contains("Patient.birthDate"));
-		assertThat(bundled.statusCode()).as(bundled.body()).isEqualTo(422);
+		// Bundles are not stored as resources here (Bundle is not a served type): one answer, nothing stored.
+		assertThat(bundled.statusCode()).as(bundled.body()).isEqualTo(404);
 		assertThat(storedResourceVersions()).isEqualTo(before);
 	}
 

@@ -33,9 +33,16 @@ public final class SmartLaunch {
 	private static final HttpClient HTTP = HttpClient.newHttpClient();
 
 	private final String baseUrl;
+	private final String redirect;
 
 	public SmartLaunch(String baseUrl) {
+		this(baseUrl, REDIRECT);
+	}
+
+	/** A launch by an app registered with another redirect URI (the demo's apps). */
+	public SmartLaunch(String baseUrl, String redirect) {
 		this.baseUrl = baseUrl;
+		this.redirect = redirect;
 	}
 
 	/** The whole launch for a public app; the token response. */
@@ -71,7 +78,7 @@ public final class SmartLaunch {
 			String chosenPatient, Set<String> untick, Pkce pkce, Map<String, String> extraParameters) {
 		StringBuilder extra = new StringBuilder();
 		extraParameters.forEach((name, value) -> extra.append('&').append(enc(name)).append('=').append(enc(value)));
-		String authorizeUrl = authorizeUrl(app, scopes, REDIRECT, pkce.challenge(), "S256") + extra;
+		String authorizeUrl = authorizeUrl(app, scopes, redirect, pkce.challenge(), "S256") + extra;
 		String next = login(browser, authorizeUrl, username, password);
 		HttpResponse<String> page = browser.get(next);
 		if (page.statusCode() == 302 && TestBrowser.location(page).contains("/smart/choose-patient")) {
@@ -98,7 +105,7 @@ public final class SmartLaunch {
 			}
 		}
 		String callback = TestBrowser.location(browser.postForm(baseUrl + "/oauth2/authorize", fields));
-		assertThat(callback).startsWith(REDIRECT);
+		assertThat(callback).startsWith(redirect);
 		return callback;
 	}
 
@@ -128,7 +135,7 @@ public final class SmartLaunch {
 	}
 
 	public HttpResponse<String> tokenRequest(String app, String secret, String code, String verifier) {
-		String form = "grant_type=authorization_code&code=" + enc(code) + "&redirect_uri=" + enc(REDIRECT)
+		String form = "grant_type=authorization_code&code=" + enc(code) + "&redirect_uri=" + enc(redirect)
 				+ "&code_verifier=" + enc(verifier) + (secret == null ? "&client_id=" + enc(app) : "");
 		return form("/oauth2/token", app, secret, form);
 	}

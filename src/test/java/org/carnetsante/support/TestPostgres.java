@@ -37,6 +37,22 @@ public final class TestPostgres {
 		return serverUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + databaseName + "$1");
 	}
 
+	/** A further throw-away database (for a server run in its own process); drop it with {@link #drop}. */
+	public static synchronized String newDatabase(String purpose) {
+		String name = PREFIX + LocalDateTime.now().format(STAMP) + "_" + purpose + "_" + UUID.randomUUID().toString().substring(0, 8);
+		execute("CREATE DATABASE " + name);
+		return name;
+	}
+
+	/** The JDBC URL of a database of the test PostgreSQL server. */
+	public static String urlOf(String database) {
+		return serverUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+	}
+
+	public static void drop(String database) {
+		execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+	}
+
 	public static String user() {
 		return System.getProperty("carnet.test.postgres.user", "postgres");
 	}

@@ -44,6 +44,9 @@ public final class TestSpace {
 	public static final String LOINC = "http://loinc.org";
 	public static final List<String> PATIENT_SCOPES = List.of("openid", "fhirUser", "launch/patient", "patient/*.cruds");
 	public static final List<String> PROFESSIONAL_SCOPES = List.of("openid", "fhirUser", "user/*.rs");
+	/** What a professional's own software asks to send documents to a space. */
+	public static final List<String> PROFESSIONAL_WRITE_SCOPES =
+			List.of("openid", "fhirUser", "user/*.rs", "user/DocumentReference.c", "user/Binary.c");
 
 	/** What the spaces hold. */
 	public enum Item {
@@ -82,6 +85,7 @@ public final class TestSpace {
 	private final String suffix = UUID.randomUUID().toString().substring(0, 8);
 	private final String patientApp = "space-patient-app-" + suffix;
 	private final String practitionerApp = "space-practitioner-app-" + suffix;
+	private final String practitionerWriterApp = "space-practitioner-writer-" + suffix;
 
 	public final String nir = Fixtures.randomNir();
 	public final Professional gp = professional("gp", "10", "SM54");
@@ -111,24 +115,27 @@ public final class TestSpace {
 				PATIENT_SCOPES, null, null);
 		clients.registerApp(practitionerApp, "Practitioner software", CarnetClients.Kind.PRACTITIONER_SOFTWARE,
 				List.of(SmartLaunch.REDIRECT), PROFESSIONAL_SCOPES, null, null);
+		clients.registerApp(practitionerWriterApp, "Practitioner software that sends documents",
+				CarnetClients.Kind.PRACTITIONER_SOFTWARE, List.of(SmartLaunch.REDIRECT), PROFESSIONAL_WRITE_SCOPES, null, null);
 		for (Professional professional : List.of(gp, pharmacist, nurse, blockedGp, psychiatrist, emergencyDoctor, samuDoctor)) {
 			accounts.create(new UserAccounts.Account(professional.username(), CarnetCaller.Kind.PROFESSIONAL,
 					"Dr " + professional.username(), "Practitioner/" + professional.idNat(), professional.idNat(),
 					professional.profession(), professional.specialty(), null, null), PASSWORD);
 		}
 
-		// The adult's space, fed by the hospital, which declares its own care relationship.
-		ids.put(Item.PATIENT, created(Fixtures.insPatient(nir, "Martin", "Claire")));
+		// The adult's space, opened and fed by the hospital, which declares its own care relationship in the
+		// same transaction.
+		ids.put(Item.PATIENT, createdWithCareTeam(Fixtures.insPatient(nir, "Martin", "Claire")));
 		String patient = "Patient/" + ids.get(Item.PATIENT);
-		created(Fixtures.careTeam(patient, TestBackendClient.TEST_HOSPITAL_ORGANIZATION));
 		ids.put(Item.CONSULTATION, created(document(patient, "11488-4", gp, null)));
 		ids.put(Item.BIOLOGY, created(document(patient, "11502-2", gp, null)));
 		ids.put(Item.PRESCRIPTION, created(document(patient, "57833-6", gp, null)));
-		ids.put(Item.MASKED_CONSULTATION, created(document(patient, "11488-4", psychiatrist, "MASQUE_PS")));
+		// The psychiatrist sends his own document, masked from professionals: its author's rights are his.
+		IGenericClient psychiatristSoftware = client(professionalWriteToken(psychiatrist));
+		ids.put(Item.MASKED_CONSULTATION, created(psychiatristSoftware, document(patient, "11488-4", psychiatrist, "MASQUE_PS")));
 		ids.put(Item.BIOLOGY_NOT_YET_FOR_THE_PATIENT, created(document(patient, "11502-2", gp, "INVISIBLE_PATIENT")));
 		ids.put(Item.OBSERVATION, created(observation(patient)));
 		ids.put(Item.CONSULTATION_BYTES, created(bytes(Item.CONSULTATION)));
-		ids.put(Item.MASKED_BYTES, created(bytes(Item.MASKED_CONSULTATION)));
 		RelatedPerson brother = new RelatedPerson();
 		brother.setPatient(new Reference(patient));
 		brother.addName().setFamily("Martin").addGiven("Paul");
@@ -150,6 +157,8 @@ public final class TestSpace {
 			team.addParticipant().setMember(professionalReference(member));
 		}
 		claire.create().resource(team).execute();
+		// Now in her care team, the psychiatrist may name his document as the security context of its bytes.
+		ids.put(Item.MASKED_BYTES, created(psychiatristSoftware, bytes(Item.MASKED_CONSULTATION)));
 		blockConsent = claire.create().resource(consent(patient, patient, Consent.ConsentProvisionType.DENY,
 				professionalReference(blockedGp), null)).execute().getId().toUnqualifiedVersionless().getValue();
 		Consent delegation = consent(patient, patient, Consent.ConsentProvisionType.PERMIT,
@@ -160,9 +169,8 @@ public final class TestSpace {
 		claire.create().resource(delegation).execute();
 
 		// The minor's space, and his father.
-		ids.put(Item.MINOR, created(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Léo")));
+		ids.put(Item.MINOR, createdWithCareTeam(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Léo")));
 		String minor = "Patient/" + ids.get(Item.MINOR);
-		created(Fixtures.careTeam(minor, TestBackendClient.TEST_HOSPITAL_ORGANIZATION));
 		ids.put(Item.MINOR_CONSULTATION, created(document(minor, "11488-4", gp, null)));
 		ids.put(Item.MINOR_HIDDEN_FROM_PARENTS, created(document(minor, "11488-4", gp, "INVISIBLE_REPRESENTANTS_LEGAUX")));
 		String father = created(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Marc"));
@@ -200,6 +208,11 @@ public final class TestSpace {
 
 	public String professionalToken(Professional professional) {
 		return launch(practitionerApp, PROFESSIONAL_SCOPES, professional.username(), null, Map.of());
+	}
+
+	/** A professional's token of software that sends documents ({@link #PROFESSIONAL_WRITE_SCOPES}). */
+	public String professionalWriteToken(Professional professional) {
+		return launch(practitionerWriterApp, PROFESSIONAL_WRITE_SCOPES, professional.username(), null, Map.of());
 	}
 
 	/** A professional's token declaring an emergency: {@code BTG} or {@code ETREAT}. */
@@ -263,6 +276,23 @@ public final class TestSpace {
 	}
 
 	private String created(org.hl7.fhir.instance.model.api.IBaseResource resource) {
+		return created(hospital, resource);
+	}
+
+	/** A new space and the hospital's care relationship with it, in one transaction; the Patient's id. */
+	private String createdWithCareTeam(Patient patient) {
+		String placeholder = "urn:uuid:" + UUID.randomUUID();
+		org.hl7.fhir.r4.model.Bundle transaction = new org.hl7.fhir.r4.model.Bundle()
+				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+		transaction.addEntry().setFullUrl(placeholder).setResource(patient).getRequest()
+				.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Patient");
+		transaction.addEntry().setResource(Fixtures.careTeam(placeholder, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
+				.getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("CareTeam");
+		String location = hospital.transaction().withBundle(transaction).execute().getEntryFirstRep().getResponse().getLocation();
+		return new org.hl7.fhir.r4.model.IdType(location).getIdPart();
+	}
+
+	private String created(IGenericClient writer, org.hl7.fhir.instance.model.api.IBaseResource resource) {
 		if (resource instanceof Binary) {
 			// HAPI's client would send a Binary's bytes alone, losing its security context: a
 			// transaction carries it as a FHIR resource.
@@ -270,11 +300,11 @@ public final class TestSpace {
 					.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
 			transaction.addEntry().setResource((Binary) resource).getRequest()
 					.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Binary");
-			String location = hospital.transaction().withBundle(transaction).execute()
+			String location = writer.transaction().withBundle(transaction).execute()
 					.getEntryFirstRep().getResponse().getLocation();
 			return new org.hl7.fhir.r4.model.IdType(location).getIdPart();
 		}
-		return hospital.create().resource(resource).execute().getId().getIdPart();
+		return writer.create().resource(resource).execute().getId().getIdPart();
 	}
 
 	private IGenericClient client(String token) {

@@ -1,0 +1,187 @@
+package org.carnetsante.fhir;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.StringType;
+
+/**
+ * The FHIR endpoint serves what Carnet needs and nothing else: an interaction nobody needs is an attack
+ * surface (issue 11: {@code $meta} told labels of documents the caller may not read, instance
+ * {@code $validate} named the resources referring to a hidden one). Each refusal below has one answer
+ * whatever the request names, whether it exists or not, and comes before anything is read:
+ * <ul>
+ *   <li>a resource type outside {@code carnet.fhir.resource-types}: 404, worded as for an unknown type;
+ *   <li>an operation other than {@code [type]/$validate} (create mode only),
+ *       {@code Patient/[id]/$everything}, {@code Patient/[id]/$access-log} and
+ *       {@code Patient/[id]/$notification-preferences}: 400;
+ *   <li>the history of a whole type or of the server (only one resource's history is served): 400;
+ *   <li>conditional update and conditional delete (a resource is changed or deleted by its id; the
+ *       metadata update of a document by identifier is a conditional PATCH, which is served): 400.
+ * </ul>
+ * The same holds for every entry of a batch or transaction.
+ */
+@Interceptor
+public class ServedInteractions {
+
+	/** An operation served, and where: on a type ({@code [type]/$op}) or on one Patient ({@code Patient/[id]/$op}). */
+	private record ServedOperation(String name, String type, boolean onInstance) {}
+
+	private static final List<ServedOperation> OPERATIONS = List.of(
+			// A vendor checks a resource against the guide before sending it.
+			new ServedOperation("$validate", null, false),
+			new ServedOperation("$everything", "Patient", true),
+			new ServedOperation("$access-log", "Patient", true),
+			new ServedOperation("$notification-preferences", "Patient", true));
+	private static final Pattern TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
+	private static final String HISTORY = "_history";
+
+	private final Set<String> servedTypes;
+
+	public ServedInteractions(Set<String> servedTypes) {
+		this.servedTypes = Set.copyOf(servedTypes);
+	}
+
+	/** The request's path, before HAPI resolves it: types, operations and histories it names. */
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_PROCESSED)
+	public boolean checkPath(HttpServletRequest request) {
+		String path = request.getPathInfo();
+		if (path != null) {
+			checkUrl(path, request.getMethod(), request.getParameter("mode"), null);
+		}
+		return true;
+	}
+
+	/** What only a parsed request tells: conditional forms, {@code $validate}'s mode, every entry of a bundle. */
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void checkRequest(RequestDetails request, RestOperationTypeEnum operation) {
+		if ((operation == RestOperationTypeEnum.UPDATE || operation == RestOperationTypeEnum.DELETE)
+				&& (request.getId() == null || !request.getId().hasIdPart())) {
+			throw conditionalWriteRefused(operation == RestOperationTypeEnum.UPDATE ? "update" : "delete", null);
+		}
+		if (operation == RestOperationTypeEnum.EXTENDED_OPERATION_TYPE && "$validate".equals(request.getOperation())
+				&& request.getResource() instanceof Parameters parameters) {
+			requireCreateMode(modeOf(parameters), null);
+		}
+		if ((operation == RestOperationTypeEnum.TRANSACTION || operation == RestOperationTypeEnum.BATCH)
+				&& request.getResource() instanceof Bundle bundle) {
+			for (int i = 0; i < bundle.getEntry().size(); i++) {
+				checkEntry(bundle.getEntry().get(i), "Bundle.entry[" + i + "]");
+			}
+		}
+	}
+
+	private void checkEntry(Bundle.BundleEntryComponent entry, String path) {
+		if (entry.hasResource()) {
+			requireServed(entry.getResource().fhirType(), path + ".resource");
+		}
+		Bundle.BundleEntryRequestComponent request = entry.getRequest();
+		if (request.getUrl() == null || request.getMethod() == null) {
+			return; // the bundle's shape is checked apart
+		}
+		String url = request.getUrl();
+		String method = request.getMethod().toCode();
+		int query = url.indexOf('?');
+		String location = query < 0 ? url : url.substring(0, query);
+		if (query >= 0 && !location.contains("/") && ("PUT".equals(method) || "DELETE".equals(method))) {
+			throw conditionalWriteRefused("PUT".equals(method) ? "update" : "delete", path + ".request.url");
+		}
+		String mode = query < 0 ? null : Arrays.stream(url.substring(query + 1).split("&"))
+				.filter(pair -> pair.startsWith("mode=")).map(pair -> pair.substring("mode=".length())).findFirst().orElse(null);
+		if (mode == null && entry.getResource() instanceof Parameters parameters) {
+			mode = modeOf(parameters);
+		}
+		checkUrl(location, method, mode, path + ".request.url");
+	}
+
+	/** Checks a relative FHIR URL path ({@code /Patient/1/$everything}, {@code Patient/_history}…). */
+	private void checkUrl(String path, String method, String mode, String expression) {
+		List<String> segments = new ArrayList<>();
+		for (String segment : path.split("/")) {
+			if (!segment.isEmpty()) {
+				segments.add(segment);
+			}
+		}
+		if (segments.isEmpty()) {
+			return;
+		}
+		String first = segments.get(0);
+		boolean typed = TYPE.matcher(first).matches();
+		if (typed) {
+			requireServed(first, expression);
+		}
+		int history = segments.indexOf(HISTORY);
+		if (history >= 0 && !(typed && history == 2)) {
+			throw refused("History is served for one resource at a time ([type]/[id]/_history), not for a whole type "
+					+ "or the server", expression);
+		}
+		for (int i = 0; i < segments.size(); i++) {
+			String segment = segments.get(i);
+			if (segment.startsWith("$")) {
+				String type = typed ? first : null;
+				boolean onInstance = typed && i == 2;
+				boolean served = i == segments.size() - 1 && OPERATIONS.stream().anyMatch(operation ->
+						operation.name().equals(segment) && operation.onInstance() == onInstance
+								&& (operation.type() == null ? type != null && !onInstance : operation.type().equals(type)));
+				if (!served) {
+					throw refused("Operation " + segment + " is not served here on " + (typed ? path : "the server")
+							+ "; served: [type]/$validate, Patient/[id]/$everything, Patient/[id]/$access-log, "
+							+ "Patient/[id]/$notification-preferences", expression);
+				}
+				if ("$validate".equals(segment)) {
+					requireCreateMode(mode, expression);
+				}
+			}
+		}
+	}
+
+	private void requireServed(String type, String expression) {
+		if (!servedTypes.contains(type)) {
+			ResourceNotFoundException unknown = new ResourceNotFoundException("Unknown resource type '" + type + "'");
+			unknown.setOperationOutcome(OperationOutcomes.error(OperationOutcome.IssueType.NOTFOUND, expression,
+					"Unknown resource type '" + type + "'"));
+			throw unknown;
+		}
+	}
+
+	/**
+	 * {@code $validate} checks a resource to be created: update and delete modes would tell about a stored
+	 * resource (whether it exists, what refers to it) without the access policy.
+	 */
+	private static void requireCreateMode(String mode, String expression) {
+		if (mode != null && !mode.isBlank() && !"create".equals(mode)) {
+			throw refused("$validate is served in create mode only (no mode, or mode=create), not mode=" + mode, expression);
+		}
+	}
+
+	private static String modeOf(Parameters parameters) {
+		Parameters.ParametersParameterComponent mode = parameters.getParameter("mode");
+		if (mode == null || mode.getValue() == null) {
+			return null;
+		}
+		return mode.getValue() instanceof StringType || mode.getValue().isPrimitive() ? mode.getValue().primitiveValue() : "?";
+	}
+
+	private static InvalidRequestException conditionalWriteRefused(String what, String expression) {
+		return refused("Conditional " + what + " is not served: name the resource by its id ([type]/[id])", expression);
+	}
+
+	private static InvalidRequestException refused(String diagnostics, String expression) {
+		return new InvalidRequestException(diagnostics,
+				OperationOutcomes.error(OperationOutcome.IssueType.NOTSUPPORTED, expression, diagnostics));
+	}
+
+}
