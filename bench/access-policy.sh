@@ -16,6 +16,8 @@
 # Needs wrk (Debian package wrk), python3, openssl, psql, PostgreSQL on 127.0.0.1:5432 (trust).
 # This machine's figures vary from minute to minute (a shared virtual machine): both servers are warmed
 # up alike, rounds alternate which goes first, and the medians are compared.
+# With CARNET_PEER_JAR=path/to/another/carnet.jar, the second server is that jar as shipped (policy and
+# log on) instead of this jar with them off: the same workload compares two builds (before/after a change).
 # Usage: bench/access-policy.sh [rounds 5] [seconds 20] [patients 100] [documents 20] [connections 8] [warm-up seconds 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,9 +53,12 @@ common=(--spring.profiles.active=demo --carnet.db.url="jdbc:postgresql://127.0.0
   # them on both servers, measuring its cache rather than the searches.
   --carnet.fhir.reuse-cached-search-results=0s
   --logging.level.ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor=ERROR)
+peer_jar=${CARNET_PEER_JAR:-}
 start() { # name, port, extra arguments…
   local name=$1 port=$2; shift 2
-  java -Xmx1g -XX:+UseParallelGC -jar "$jar" "${common[@]}" --server.port="$port" \
+  local run_jar=$jar
+  [ "$name" = "peer" ] && run_jar=$peer_jar
+  java -Xmx1g -XX:+UseParallelGC -jar "$run_jar" "${common[@]}" --server.port="$port" \
     --carnet.fhir.data-dir="$work/$name" "$@" > "$work/$name.log" 2>&1 &
   pids+=("$!")
   until curl -sf -o /dev/null "http://localhost:$port/fhir/metadata"; do
@@ -63,8 +68,14 @@ start() { # name, port, extra arguments…
 }
 start policy-on "$on_port"
 until grep -q "Demo profile: loaded" "$work/policy-on.log"; do sleep 1; done
-start policy-off "$off_port" --carnet.access.enforced=false --carnet.audit.enabled=false \
-  --carnet.access.unprotected-benchmark-peer=true
+if [ -n "$peer_jar" ]; then
+  start peer "$off_port"
+  off_label="peer build $(basename "$peer_jar")"
+else
+  start policy-off "$off_port" --carnet.access.enforced=false --carnet.audit.enabled=false \
+    --carnet.access.unprotected-benchmark-peer=true
+  off_label="policy+audit off"
+fi
 
 echo "populating: $patients spaces x $documents documents"
 python3 bench/lib/access_bench.py populate "http://localhost:$on_port" "$patients" "$documents" "$work"
@@ -98,7 +109,7 @@ for round in $(seq 1 "$rounds"); do
       r=$(rate "$port" "$work/$kind.paths" "$seconds")
       name=$([ "$port" = "$on_port" ] && echo on || echo off)
       echo "$r" >> "$work/$kind.$name"
-      echo "round $round  $kind  policy+audit $name: $r req/s"
+      echo "round $round  $kind  $([ "$name" = on ] && echo "this build" || echo "$off_label"): $r req/s"
     done
   done
 done
@@ -107,5 +118,5 @@ echo
 echo "AuditEvents written by the policy-on server: $audited"
 for kind in read search; do
   on=$(median < "$work/$kind.on"); off=$(median < "$work/$kind.off")
-  echo "$kind: policy+audit on $on req/s, off $off req/s, ratio on/off $(python3 -c "print(f'{$on/$off:.2f}')")"
+  echo "$kind: this build $on req/s, $off_label $off req/s, ratio $(python3 -c "print(f'{$on/$off:.2f}')")"
 done

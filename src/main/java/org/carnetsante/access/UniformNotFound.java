@@ -58,6 +58,9 @@ public class UniformNotFound {
 	private static final Pattern NO_MATCH = Pattern.compile("Invalid match URL \"(.*)\" - No resources match this search");
 	private static final Pattern NAMED_RESOURCE = Pattern.compile("Resource (\\S+?) is not known");
 
+	/** Later than every request check of default order (the scope check among them). */
+	private static final int AFTER_THE_SCOPE_CHECK = 1000;
+
 	private final AccessPolicyService policy;
 	private final DaoRegistry daos;
 
@@ -202,7 +205,8 @@ public class UniformNotFound {
 	 * does not exist" and commit the rest), so that an absent one fails the transaction exactly as a
 	 * hidden one does (refused by the write policy).
 	 */
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	/** After the scope check (a refusal by scope must not depend on what exists), before anything runs. */
+	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = AFTER_THE_SCOPE_CHECK)
 	public void transactionDeletesNameExistingResources(RequestDetails request, RestOperationTypeEnum operation) {
 		if (operation != RestOperationTypeEnum.TRANSACTION || !(request.getResource() instanceof Bundle bundle)
 				|| bundle.getType() != Bundle.BundleType.TRANSACTION) {

@@ -178,21 +178,36 @@ class DocumentsTest extends CarnetServerTest {
 	}
 
 	@Test
-	void unknownOrClosedSpacesAreRefused() {
-		Bundle unknown = provideBundle(pdfLike("inconnu"));
-		String nobody = "Patient?identifier=" + INS_NIR + "|" + Fixtures.randomNir();
-		document(unknown).setSubject(new Reference(nobody));
-		((ListResource) unknown.getEntryFirstRep().getResource()).setSubject(new Reference(nobody));
-		HttpResponse<String> refused = post(token(), "", unknown);
-		assertThat(refused.statusCode()).as(refused.body()).isBetween(400, 499);
-		assertThat(parse(refused, OperationOutcome.class).getIssueFirstRep().getDiagnostics()).isNotBlank();
-
+	void unknownOrClosedSpacesAreRefusedAlike() {
 		String closed = patientInOurCare();
 		org.hl7.fhir.r4.model.Patient patient = fhirClient().read().resource(org.hl7.fhir.r4.model.Patient.class).withId(closed).execute();
+		String closedNir = patient.getIdentifierFirstRep().getValue();
 		patient.setActive(false);
 		fhirClient().update().resource(patient).execute();
+		String unknownNir = Fixtures.randomNir();
+		long before = storedResourceVersions();
+
+		HttpResponse<String> toNobody = post(token(), "", provideBundleFor("Patient?identifier=" + patient.getIdentifierFirstRep().getSystem()
+				+ "|" + unknownNir));
+		HttpResponse<String> toTheClosed = post(token(), "", provideBundleFor("Patient?identifier="
+				+ patient.getIdentifierFirstRep().getSystem() + "|" + closedNir));
+		assertThat(toNobody.statusCode()).as(toNobody.body()).isEqualTo(404);
+		assertThat(toTheClosed.statusCode()).as(toTheClosed.body()).isEqualTo(404);
+		assertThat(toTheClosed.body().replace(closedNir, "NIR")).isEqualTo(toNobody.body().replace(unknownNir, "NIR"));
+
 		HttpResponse<String> intoClosed = post(token(), "/DocumentReference", Fixtures.documentReference("Patient/" + closed));
-		assertThat(intoClosed.statusCode()).as(intoClosed.body()).isEqualTo(403);
+		HttpResponse<String> intoNone = post(token(), "/DocumentReference", Fixtures.documentReference("Patient/987650003"));
+		assertThat(intoClosed.statusCode()).as(intoClosed.body()).isEqualTo(intoNone.statusCode()).isEqualTo(400);
+		assertThat(intoClosed.body().replace(closed, "X")).isEqualTo(intoNone.body().replace("987650003", "X"));
+		assertThat(storedResourceVersions()).isEqualTo(before);
+	}
+
+	/** A provide bundle whose document and SubmissionSet name their space by this conditional reference. */
+	private Bundle provideBundleFor(String subject) {
+		Bundle bundle = provideBundle(pdfLike("space " + subject));
+		document(bundle).setSubject(new Reference(subject));
+		((ListResource) bundle.getEntryFirstRep().getResource()).setSubject(new Reference(subject));
+		return bundle;
 	}
 
 	@Test

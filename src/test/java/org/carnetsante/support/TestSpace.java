@@ -46,7 +46,7 @@ public final class TestSpace {
 	public static final List<String> PROFESSIONAL_SCOPES = List.of("openid", "fhirUser", "user/*.rs");
 	/** What a professional's own software asks to send documents to a space. */
 	public static final List<String> PROFESSIONAL_WRITE_SCOPES =
-			List.of("openid", "fhirUser", "user/*.rs", "user/DocumentReference.c", "user/Binary.c");
+			List.of("openid", "fhirUser", "user/*.rs", "user/DocumentReference.cud", "user/Binary.c");
 
 	/** What the spaces hold. */
 	public enum Item {
