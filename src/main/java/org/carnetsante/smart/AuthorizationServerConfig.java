@@ -146,15 +146,23 @@ public class AuthorizationServerConfig {
 		return (selector, context) -> selector.select(keys.keys());
 	}
 
+	/** A server needs an explicit issuer, unless it runs the demo profile: checked before anything starts. */
+	@Bean
+	@ConditionalOnWebApplication
+	public static IssuerRequirement issuerRequirement() {
+		return new IssuerRequirement();
+	}
+
 	@Bean
 	public AuthorizationServerSettings authorizationServerSettings(SmartProperties smart) {
 		AuthorizationServerSettings.Builder settings = AuthorizationServerSettings.builder();
 		if (!smart.issuer().isBlank()) {
 			settings.issuer(smart.issuer());
 		} else {
+			// Only under the demo profile (IssuerRequirement), or in a command that serves no request.
 			org.slf4j.LoggerFactory.getLogger(AuthorizationServerConfig.class).warn(
 					"carnet.smart.issuer is empty: the issuer (and the audience client assertions must name) is "
-							+ "taken from each request's Host header. Set it to the public base URL in production.");
+							+ "taken from each request's Host header. Demonstrations only.");
 		}
 		return settings.build();
 	}

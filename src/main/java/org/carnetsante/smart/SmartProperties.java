@@ -7,8 +7,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code carnet.smart.*}: the embedded SMART authorization server and how {@code /fhir} checks tokens.
  *
- * @param issuer public base URL of the authorization server (token {@code iss}); empty: the base URL
- *     each request arrives on (set it behind a reverse proxy or when several nodes serve one name)
+ * @param issuer public base URL of the authorization server: the {@code iss} of its tokens, the only
+ *     issuer {@code /fhir} accepts them from, and the base of the audience client assertions name.
+ *     Required outside the {@code demo} profile ({@link IssuerRequirement}); under {@code demo} only,
+ *     empty means the base URL each request arrives on (which trusts the {@code Host} header)
  * @param accessTokenLifetime lifetime of access tokens issued to backend services
  * @param appAccessTokenLifetime lifetime of access tokens issued to apps a person launched
  * @param refreshTokenLifetime lifetime of refresh tokens ({@code offline_access})
@@ -29,10 +31,17 @@ public record SmartProperties(
 		java.util.List<String> corsAllowedOrigins) {
 
 	public SmartProperties {
+		issuer = issuer == null ? "" : issuer.strip();
+		if (!issuer.isEmpty()) {
+			issuer = IssuerRequirement.checkedIssuer(issuer);
+		}
 		corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
 	}
 
-	/** The issuer for this request: the configured one, else the base URL the request arrived on. */
+	/**
+	 * The issuer for this request: the configured one, never derived from the request when set; empty
+	 * (the {@code demo} profile only), the base URL the request arrived on.
+	 */
 	public String issuerFor(jakarta.servlet.http.HttpServletRequest request) {
 		return issuer.isBlank()
 				? org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()
