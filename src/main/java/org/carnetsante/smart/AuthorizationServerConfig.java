@@ -39,6 +39,7 @@ import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
+import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2ErrorAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
 
@@ -58,7 +59,8 @@ public class AuthorizationServerConfig {
 	@ConditionalOnWebApplication
 	public SecurityFilterChain authorizationServerEndpoints(
 			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts,
-			SmartProperties smart) throws Exception {
+			SmartProperties smart, OAuth2AuthorizationService authorizations, AuthorizationServerSettings settings)
+			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
 				new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
@@ -67,14 +69,20 @@ public class AuthorizationServerConfig {
 				.with(authorizationServer, server -> server
 						.oidc(Customizer.withDefaults())
 						.authorizationEndpoint(authorization -> authorization.consentPage(ConsentPage.CONSENT_PATH))
-						.tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse))
+						.tokenEndpoint(token -> token
+								.accessTokenResponseHandler(tokenResponse)
+								.errorResponseHandler(new FailedCodeExchanges(
+										authorizations, new OAuth2ErrorAuthenticationFailureHandler())))
 						.clientAuthentication(clients -> clients
 								.authenticationConverter(new SmartClientAssertionConverter())
 								.authenticationProviders(providers -> providers.forEach(provider -> {
 									if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
 										assertion.setJwtDecoderFactory(assertions);
 									}
-								}))))
+								}))
+								// A wrong PKCE verifier fails here: the code is then spent.
+								.errorResponseHandler(new FailedCodeExchanges(
+										authorizations, OAuthErrorResponses.clientAuthenticationFailed()))))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
 				// A person who is not logged in is sent to the login page, then back to the authorization.
 				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
@@ -127,10 +135,25 @@ public class AuthorizationServerConfig {
 		return new JdbcRegisteredClientRepository(database.jdbc());
 	}
 
+	/** Authorizations in the database; tokens invalidated there are also refused by /fhir. */
 	@Bean
 	public OAuth2AuthorizationService authorizationService(
-			SmartDatabase database, RegisteredClientRepository clients) {
-		return new JdbcOAuth2AuthorizationService(database.jdbc(), clients);
+			SmartDatabase database, RegisteredClientRepository clients, RevokedAccessTokens revoked) {
+		return new RevocationTrackingAuthorizationService(
+				new JdbcOAuth2AuthorizationService(database.jdbc(), clients), revoked);
+	}
+
+	@Bean
+	public RevokedAccessTokens revokedAccessTokens(SmartDatabase database, Clock clock, SmartProperties smart) {
+		return new RevokedAccessTokens(database.jdbc(), clock, smart.clockSkew());
+	}
+
+	/** Revocations by the other nodes (PostgreSQL notifications), and the periodic reload on every database. */
+	@Bean
+	@ConditionalOnWebApplication
+	public RevokedAccessTokenChanges revokedAccessTokenChanges(
+			DataSource dataSource, RevokedAccessTokens revoked, SmartProperties smart) {
+		return new RevokedAccessTokenChanges(dataSource, revoked, smart.revocation().reloadInterval());
 	}
 
 	@Bean

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     (cross-origin requests from any other origin get no CORS headers, so browsers block them)
  * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
  *     assertions
+ * @param revocation how each node learns of revoked access tokens ({@link RevokedAccessTokens})
  */
 @ConfigurationProperties("carnet.smart")
 public record SmartProperties(
@@ -28,7 +29,16 @@ public record SmartProperties(
 		@DefaultValue("30d") Duration refreshTokenLifetime,
 		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
 		@DefaultValue("30s") Duration clockSkew,
-		java.util.List<String> corsAllowedOrigins) {
+		java.util.List<String> corsAllowedOrigins,
+		@DefaultValue Revocation revocation) {
+
+	/**
+	 * {@code carnet.smart.revocation.*}.
+	 *
+	 * @param reloadInterval how often each node reads the revoked access tokens again even without a
+	 *     notification: the longest a revocation waits on a node that missed one
+	 */
+	public record Revocation(@DefaultValue("30s") Duration reloadInterval) {}
 
 	public SmartProperties {
 		issuer = issuer == null ? "" : issuer.strip();
