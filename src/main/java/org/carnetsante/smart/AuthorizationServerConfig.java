@@ -31,7 +31,6 @@ import org.springframework.security.oauth2.server.authorization.token.JwtGenerat
 import org.springframework.security.oauth2.server.authorization.token.OAuth2AccessTokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2RefreshTokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
-import org.springframework.http.MediaType;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -39,9 +38,13 @@ import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
+import java.util.LinkedHashMap;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2ErrorAuthenticationFailureHandler;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.authentication.DelegatingAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
-import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Carnet's embedded SMART authorization server (Spring Authorization Server): clients, authorizations
@@ -84,14 +87,30 @@ public class AuthorizationServerConfig {
 								.errorResponseHandler(new FailedCodeExchanges(
 										authorizations, OAuthErrorResponses.clientAuthenticationFailed()))))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
-				// A person who is not logged in is sent to the login page, then back to the authorization.
-				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
-						new LoginUrlAuthenticationEntryPoint("/login"), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
+				.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoints(settings)))
 				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
 				.addFilterBefore(new AudienceCheck(smart), SecurityContextHolderFilter.class)
 				.cors(Customizer.withDefaults())
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();
+	}
+
+	/**
+	 * Who is told what without authentication: a person at the authorization endpoint (a browser) is
+	 * sent to the login page, then back; the user info endpoint wants a bearer token; every endpoint a
+	 * client calls directly (token, introspection, revocation…) answers an OAuth error in JSON.
+	 */
+	private static AuthenticationEntryPoint entryPoints(AuthorizationServerSettings settings) {
+		LinkedHashMap<RequestMatcher, AuthenticationEntryPoint> byEndpoint = new LinkedHashMap<>();
+		byEndpoint.put(path(settings.getAuthorizationEndpoint()), new LoginUrlAuthenticationEntryPoint("/login"));
+		byEndpoint.put(path(settings.getOidcUserInfoEndpoint()), new BearerTokenAuthenticationEntryPoint());
+		DelegatingAuthenticationEntryPoint entryPoints = new DelegatingAuthenticationEntryPoint(byEndpoint);
+		entryPoints.setDefaultEntryPoint(OAuthErrorResponses.clientAuthenticationRequired());
+		return entryPoints;
+	}
+
+	private static RequestMatcher path(String path) {
+		return request -> request.getRequestURI().equals(request.getContextPath() + path);
 	}
 
 	/** The login, patient picker and consent pages: the pages people see, with a session. */
