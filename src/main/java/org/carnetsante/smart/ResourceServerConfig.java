@@ -182,6 +182,13 @@ public class ResourceServerConfig {
 		return decoder;
 	}
 
+	/** Websockets (FHIR subscriptions) close when the token of their handshake expires or is revoked. */
+	@Bean
+	@ConditionalOnWebApplication
+	public TokenBoundWebSockets tokenBoundWebSockets(RevokedAccessTokens revoked, Clock clock) {
+		return new TokenBoundWebSockets(revoked, clock);
+	}
+
 	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */
 	@Bean
 	public FhirServerCustomizer scopeCheckAndPatientCompartment(
