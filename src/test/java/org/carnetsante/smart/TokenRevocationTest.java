@@ -76,9 +76,10 @@ class TokenRevocationTest extends CarnetServerTest {
 	}
 
 	@Test
-	void aBackendServicesTokenRevokedByItsClientIsRefused() {
+	void aBackendServicesTokenRevokedByItsClientIsRefused() throws Exception {
 		TestBackendClient hospital = TestBackendClient.registerRsa(clients, baseUrl(), List.of("system/Patient.rs"));
 		String access = hospital.accessToken("system/Patient.rs");
+		assertThat(SignedJWT.parse(access).getJWTClaimsSet().getJWTID()).as("the id a revocation names").isNotBlank();
 		String search = "/Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "%7C" + Fixtures.randomNir();
 		assertThat(get(search, access).statusCode()).isEqualTo(200);
 
