@@ -182,9 +182,11 @@ public class ResourceServerConfig {
 		return decoder;
 	}
 
-	/** Websockets (FHIR subscriptions) close when the token of their handshake expires or is revoked. */
+	/**
+	 * Websockets (FHIR subscriptions) close when the token of their handshake expires or is revoked.
+	 * Not only for a web server: the websocket configuration asks for it in any context.
+	 */
 	@Bean
-	@ConditionalOnWebApplication
 	public TokenBoundWebSockets tokenBoundWebSockets(RevokedAccessTokens revoked, Clock clock) {
 		return new TokenBoundWebSockets(revoked, clock);
 	}

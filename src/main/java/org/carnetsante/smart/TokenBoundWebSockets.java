@@ -34,6 +34,7 @@ public class TokenBoundWebSockets implements DisposableBean {
 	private static final Logger LOG = LoggerFactory.getLogger(TokenBoundWebSockets.class);
 	private static final String EXPIRY_ATTRIBUTE = TokenBoundWebSockets.class.getName() + ".expiry";
 
+	private final RevokedAccessTokens revoked;
 	private final Clock clock;
 	private final ScheduledExecutorService closer = Executors.newSingleThreadScheduledExecutor(task -> {
 		Thread thread = new Thread(task, "carnet-websocket-token-expiry");
@@ -44,6 +45,7 @@ public class TokenBoundWebSockets implements DisposableBean {
 	private final Map<String, Set<WebSocketSession>> byTokenId = new ConcurrentHashMap<>();
 
 	public TokenBoundWebSockets(RevokedAccessTokens revoked, Clock clock) {
+		this.revoked = revoked;
 		this.clock = clock;
 		revoked.onRevoked(this::closeRevoked);
 	}
@@ -93,6 +95,10 @@ public class TokenBoundWebSockets implements DisposableBean {
 			}
 			if (token.getId() != null) {
 				byTokenId.computeIfAbsent(token.getId(), id -> ConcurrentHashMap.newKeySet()).add(session);
+				if (revoked.isRevoked(token.getId())) {
+					close(session, REVOKED); // revoked between the handshake and now
+					return;
+				}
 			}
 			Instant expiresAt = token.getExpiresAt();
 			if (expiresAt != null) {
