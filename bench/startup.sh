@@ -17,7 +17,8 @@ start_once() {
   local data_dir=$1; shift
   local begin end pid
   begin=$(date +%s.%N)
-  java -Xmx1g -jar "$jar" --server.port="$port" --carnet.fhir.data-dir="$data_dir" "$@" \
+  java -Xmx1g -jar "$jar" --server.port="$port" --carnet.smart.issuer="http://localhost:$port" \
+    --carnet.fhir.data-dir="$data_dir" "$@" \
     > "$data_dir.log" 2>&1 &
   pid=$!
   until curl -sf -o /dev/null "http://localhost:$port/fhir/metadata"; do

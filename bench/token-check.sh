@@ -17,6 +17,7 @@ command -v wrk > /dev/null || { echo "wrk is needed: apt-get install wrk"; exit 
 jar=$(ls target/carnet-*.jar | grep -v original | head -n 1)
 data=$(mktemp -d)
 java -Xmx1g -jar "$jar" --spring.profiles.active=demo --server.port="$port" --carnet.fhir.data-dir="$data" \
+  --carnet.smart.issuer="http://localhost:$port" \
   > "$data/carnet.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT

@@ -37,6 +37,7 @@ wait_for() { # url, pid, log, seconds
 start_carnet() { # log file, extra arguments…
   local log=$1; shift
   java -Xmx1g -jar "$jar" --spring.profiles.active=demo --server.port="$carnet_port" \
+    --carnet.smart.issuer="http://localhost:$carnet_port" \
     --carnet.fhir.data-dir="$work/carnet-data-$RANDOM" "$@" > "$log" 2>&1 &
   carnet_pid=$!
   pids+=("$carnet_pid")

@@ -70,6 +70,24 @@ CREATE TABLE IF NOT EXISTS carnet_client_assertion (
     PRIMARY KEY (client_id, jti)
 );
 
+-- Access tokens (JWT ids) issued from each authorization, kept until they expire: revoking a refresh
+-- token, or replaying a code, revokes every access token of its authorization (RevokedAccessTokens).
+CREATE TABLE IF NOT EXISTS carnet_issued_access_token (
+    jti varchar(100) NOT NULL PRIMARY KEY,
+    authorization_id varchar(100) NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carnet_issued_access_token_authorization ON carnet_issued_access_token (authorization_id);
+CREATE INDEX IF NOT EXISTS carnet_issued_access_token_expiry ON carnet_issued_access_token (expires_at);
+
+-- Access tokens revoked before their expiry: every node keeps a copy in memory, which /fhir checks;
+-- rows are purged once the token has expired.
+CREATE TABLE IF NOT EXISTS carnet_revoked_access_token (
+    jti varchar(100) NOT NULL PRIMARY KEY,
+    expires_at timestamp with time zone NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carnet_revoked_access_token_expiry ON carnet_revoked_access_token (expires_at);
+
 -- Keys the embedded authorization server signs tokens with, shared by every node.
 CREATE TABLE IF NOT EXISTS carnet_signing_key (
     kid varchar(100) NOT NULL PRIMARY KEY,

@@ -9,6 +9,7 @@ import org.carnetsante.access.AccessProperties;
 import org.carnetsante.access.Actor;
 import org.carnetsante.fhir.FhirJpaConfig;
 import org.carnetsante.smart.CallerAuthentication;
+import org.carnetsante.smart.TokenBoundWebSockets;
 import org.hl7.fhir.r4.model.IdType;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.annotation.Bean;
@@ -50,7 +51,9 @@ public class SubscriptionWebsockets implements WebSocketConfigurer {
 	public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
 		PerConnectionWebSocketHandler hapi = new PerConnectionWebSocketHandler(SubscriptionWebsocketHandler.class);
 		hapi.setBeanFactory(beans);
-		registry.addHandler(new OwnSubscriptionsOnly(hapi, beans), FhirJpaConfig.WEBSOCKET_PATH);
+		// A connection lives no longer than its token (closed when it expires or is revoked).
+		registry.addHandler(beans.getBean(TokenBoundWebSockets.class).around(new OwnSubscriptionsOnly(hapi, beans)),
+				FhirJpaConfig.WEBSOCKET_PATH);
 	}
 
 	/** Lets a connection bind only subscriptions of the space its token opens. */

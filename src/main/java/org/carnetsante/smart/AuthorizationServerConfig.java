@@ -31,7 +31,6 @@ import org.springframework.security.oauth2.server.authorization.token.JwtGenerat
 import org.springframework.security.oauth2.server.authorization.token.OAuth2AccessTokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2RefreshTokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
-import org.springframework.http.MediaType;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -39,8 +38,13 @@ import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
+import java.util.LinkedHashMap;
+import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2ErrorAuthenticationFailureHandler;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.authentication.DelegatingAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
-import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Carnet's embedded SMART authorization server (Spring Authorization Server): clients, authorizations
@@ -58,7 +62,8 @@ public class AuthorizationServerConfig {
 	@ConditionalOnWebApplication
 	public SecurityFilterChain authorizationServerEndpoints(
 			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts,
-			SmartProperties smart) throws Exception {
+			SmartProperties smart, OAuth2AuthorizationService authorizations, AuthorizationServerSettings settings)
+			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
 				new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
@@ -67,23 +72,45 @@ public class AuthorizationServerConfig {
 				.with(authorizationServer, server -> server
 						.oidc(Customizer.withDefaults())
 						.authorizationEndpoint(authorization -> authorization.consentPage(ConsentPage.CONSENT_PATH))
-						.tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse))
+						.tokenEndpoint(token -> token
+								.accessTokenResponseHandler(tokenResponse)
+								.errorResponseHandler(new FailedCodeExchanges(
+										authorizations, new OAuth2ErrorAuthenticationFailureHandler())))
 						.clientAuthentication(clients -> clients
 								.authenticationConverter(new SmartClientAssertionConverter())
 								.authenticationProviders(providers -> providers.forEach(provider -> {
 									if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
 										assertion.setJwtDecoderFactory(assertions);
 									}
-								}))))
+								}))
+								// A wrong PKCE verifier fails here: the code is then spent.
+								.errorResponseHandler(new FailedCodeExchanges(
+										authorizations, OAuthErrorResponses.clientAuthenticationFailed()))))
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
-				// A person who is not logged in is sent to the login page, then back to the authorization.
-				.exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
-						new LoginUrlAuthenticationEntryPoint("/login"), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
+				.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoints(settings)))
 				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
 				.addFilterBefore(new AudienceCheck(smart), SecurityContextHolderFilter.class)
 				.cors(Customizer.withDefaults())
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));
 		return http.build();
+	}
+
+	/**
+	 * Who is told what without authentication: a person at the authorization endpoint (a browser) is
+	 * sent to the login page, then back; the user info endpoint wants a bearer token; every endpoint a
+	 * client calls directly (token, introspection, revocation…) answers an OAuth error in JSON.
+	 */
+	private static AuthenticationEntryPoint entryPoints(AuthorizationServerSettings settings) {
+		LinkedHashMap<RequestMatcher, AuthenticationEntryPoint> byEndpoint = new LinkedHashMap<>();
+		byEndpoint.put(path(settings.getAuthorizationEndpoint()), new LoginUrlAuthenticationEntryPoint("/login"));
+		byEndpoint.put(path(settings.getOidcUserInfoEndpoint()), new BearerTokenAuthenticationEntryPoint());
+		DelegatingAuthenticationEntryPoint entryPoints = new DelegatingAuthenticationEntryPoint(byEndpoint);
+		entryPoints.setDefaultEntryPoint(OAuthErrorResponses.clientAuthenticationRequired());
+		return entryPoints;
+	}
+
+	private static RequestMatcher path(String path) {
+		return request -> request.getRequestURI().equals(request.getContextPath() + path);
 	}
 
 	/** The login, patient picker and consent pages: the pages people see, with a session. */
@@ -127,10 +154,25 @@ public class AuthorizationServerConfig {
 		return new JdbcRegisteredClientRepository(database.jdbc());
 	}
 
+	/** Authorizations in the database; tokens invalidated there are also refused by /fhir. */
 	@Bean
 	public OAuth2AuthorizationService authorizationService(
-			SmartDatabase database, RegisteredClientRepository clients) {
-		return new JdbcOAuth2AuthorizationService(database.jdbc(), clients);
+			SmartDatabase database, RegisteredClientRepository clients, RevokedAccessTokens revoked) {
+		return new RevocationTrackingAuthorizationService(
+				new JdbcOAuth2AuthorizationService(database.jdbc(), clients), revoked);
+	}
+
+	@Bean
+	public RevokedAccessTokens revokedAccessTokens(SmartDatabase database, Clock clock, SmartProperties smart) {
+		return new RevokedAccessTokens(database.jdbc(), clock, smart.clockSkew());
+	}
+
+	/** Revocations by the other nodes (PostgreSQL notifications), and the periodic reload on every database. */
+	@Bean
+	@ConditionalOnWebApplication
+	public RevokedAccessTokenChanges revokedAccessTokenChanges(
+			DataSource dataSource, RevokedAccessTokens revoked, SmartProperties smart) {
+		return new RevokedAccessTokenChanges(dataSource, revoked, smart.revocation().reloadInterval());
 	}
 
 	@Bean
@@ -146,15 +188,23 @@ public class AuthorizationServerConfig {
 		return (selector, context) -> selector.select(keys.keys());
 	}
 
+	/** A server needs an explicit issuer, unless it runs the demo profile: checked before anything starts. */
+	@Bean
+	@ConditionalOnWebApplication
+	public static IssuerRequirement issuerRequirement() {
+		return new IssuerRequirement();
+	}
+
 	@Bean
 	public AuthorizationServerSettings authorizationServerSettings(SmartProperties smart) {
 		AuthorizationServerSettings.Builder settings = AuthorizationServerSettings.builder();
 		if (!smart.issuer().isBlank()) {
 			settings.issuer(smart.issuer());
 		} else {
+			// Only under the demo profile (IssuerRequirement), or in a command that serves no request.
 			org.slf4j.LoggerFactory.getLogger(AuthorizationServerConfig.class).warn(
 					"carnet.smart.issuer is empty: the issuer (and the audience client assertions must name) is "
-							+ "taken from each request's Host header. Set it to the public base URL in production.");
+							+ "taken from each request's Host header. Demonstrations only.");
 		}
 		return settings.build();
 	}

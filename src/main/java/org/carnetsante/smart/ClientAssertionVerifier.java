@@ -12,15 +12,17 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtDecoderFactory;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
@@ -34,13 +36,18 @@ import org.springframework.security.oauth2.server.authorization.context.Authoriz
  *       other algorithm are refused);
  *   <li>{@code iss} and {@code sub} are the client id, {@code aud} is the token endpoint URL;
  *   <li>{@code exp} is present and at most {@code carnet.smart.client-assertion-max-lifetime} ahead;
- *   <li>{@code jti} is present and not seen before within its lifetime (checked in the database, so
- *       a replay is caught whichever node receives it).
+ *   <li>{@code jti} is present, at most {@value #MAX_JTI_LENGTH} characters, and not seen before within
+ *       its lifetime (checked in the database, so a replay is caught whichever node receives it).
  * </ul>
+ * The checks run in this order and stop at the first that fails, so that a later one never reads a
+ * claim an earlier one found missing. An assertion that cannot be read at all (a claim of the wrong
+ * JSON type, a broken header…) is refused like any other: {@code invalid_client}, never a server error.
  */
 public class ClientAssertionVerifier implements JwtDecoderFactory<RegisteredClient> {
 
 	static final String JWKS_SETTING = "carnet.jwks";
+	/** The size of the column that remembers the jti of each assertion used. */
+	static final int MAX_JTI_LENGTH = 255;
 	private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS384, JWSAlgorithm.ES384);
 
 	private final JdbcTemplate jdbc;
@@ -61,7 +68,16 @@ public class ClientAssertionVerifier implements JwtDecoderFactory<RegisteredClie
 		processor.setJWTClaimsSetVerifier((claims, context) -> {});
 		NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
 		decoder.setJwtValidator(validatorsFor(client));
-		return decoder;
+		return assertion -> {
+			try {
+				return decoder.decode(assertion);
+			} catch (JwtException | DataAccessException e) {
+				throw e; // refused (invalid_client), or the database is down: a real server error
+			} catch (RuntimeException e) {
+				// A claim that Spring's claim conversion or a check could not read: the assertion is invalid.
+				throw new BadJwtException("Client assertion: unreadable claims", e);
+			}
+		};
 	}
 
 	private static JWKSet jwksOf(RegisteredClient client) {
@@ -79,7 +95,8 @@ public class ClientAssertionVerifier implements JwtDecoderFactory<RegisteredClie
 	private OAuth2TokenValidator<Jwt> validatorsFor(RegisteredClient client) {
 		JwtTimestampValidator timestamps = new JwtTimestampValidator(smart.clockSkew());
 		timestamps.setClock(clock);
-		return new DelegatingOAuth2TokenValidator<>(
+		return inOrder(
+				jwt -> check(jwt.getExpiresAt() != null, "exp is required"),
 				timestamps,
 				jwt -> check(client.getClientId().equals(jwt.getClaimAsString("iss"))
 						&& client.getClientId().equals(jwt.getSubject()), "iss and sub must be the client id"),
@@ -91,10 +108,27 @@ public class ClientAssertionVerifier implements JwtDecoderFactory<RegisteredClie
 				jwt -> firstUse(client, jwt));
 	}
 
+	/** The validators one after the other, up to the first failure (Spring's delegating validator runs them all). */
+	@SafeVarargs
+	private static OAuth2TokenValidator<Jwt> inOrder(OAuth2TokenValidator<Jwt>... validators) {
+		return jwt -> {
+			for (OAuth2TokenValidator<Jwt> validator : validators) {
+				OAuth2TokenValidatorResult result = validator.validate(jwt);
+				if (result.hasErrors()) {
+					return result;
+				}
+			}
+			return OAuth2TokenValidatorResult.success();
+		};
+	}
+
 	private OAuth2TokenValidatorResult firstUse(RegisteredClient client, Jwt assertion) {
 		String jti = assertion.getId();
 		if (jti == null || jti.isBlank()) {
 			return failure("jti is required");
+		}
+		if (jti.length() > MAX_JTI_LENGTH) {
+			return failure("jti must be at most " + MAX_JTI_LENGTH + " characters");
 		}
 		Instant now = clock.instant();
 		jdbc.update("DELETE FROM carnet_client_assertion WHERE expires_at < ?", Timestamp.from(now.minus(smart.clockSkew())));

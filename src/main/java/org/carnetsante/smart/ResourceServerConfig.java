@@ -159,9 +159,13 @@ public class ResourceServerConfig {
 		return provider::authenticate;
 	}
 
-	/** Verifies tokens of the embedded authorization server, signed with the keys it publishes. */
+	/**
+	 * Verifies tokens of the embedded authorization server, signed with the keys it publishes, and not
+	 * revoked since (this node's copy of the revoked ids: no database query per request).
+	 */
 	@Bean
-	public JwtDecoder fhirTokenDecoder(JWKSource<SecurityContext> keys, SmartProperties smart, Clock clock) {
+	public JwtDecoder fhirTokenDecoder(
+			JWKSource<SecurityContext> keys, SmartProperties smart, Clock clock, RevokedAccessTokens revoked) {
 		DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 		processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
 		processor.setJWTClaimsSetVerifier((claimSet, context) -> {});
@@ -173,8 +177,18 @@ public class ResourceServerConfig {
 				token -> expect(expectedIssuer(smart).equals(token.getClaimAsString("iss")), "the token's issuer is not trusted"),
 				token -> expect(token.getAudience() != null
 						&& token.getAudience().contains(expectedIssuer(smart) + AuthorizationServerConfig.FHIR_AUDIENCE_PATH),
-						"the token is not meant for this FHIR server")));
+						"the token is not meant for this FHIR server"),
+				token -> expect(!revoked.isRevoked(token.getId()), "the token was revoked")));
 		return decoder;
+	}
+
+	/**
+	 * Websockets (FHIR subscriptions) close when the token of their handshake expires or is revoked.
+	 * Not only for a web server: the websocket configuration asks for it in any context.
+	 */
+	@Bean
+	public TokenBoundWebSockets tokenBoundWebSockets(RevokedAccessTokens revoked, Clock clock) {
+		return new TokenBoundWebSockets(revoked, clock);
 	}
 
 	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */

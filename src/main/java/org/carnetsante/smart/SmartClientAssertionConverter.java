@@ -36,8 +36,9 @@ public class SmartClientAssertionConverter implements AuthenticationConverter {
 		String clientId;
 		try {
 			clientId = SignedJWT.parse(assertion).getJWTClaimsSet().getIssuer();
-		} catch (ParseException e) {
-			throw invalid("client_assertion is not a signed JWT");
+		} catch (ParseException | RuntimeException e) {
+			// Whatever it is (not base64, not JSON, not signed, claims of the wrong type), not an assertion.
+			throw invalid("client_assertion is not a signed JWT with a string iss");
 		}
 		if (clientId == null || clientId.isBlank()) {
 			throw invalid("client_assertion has no iss");

@@ -7,8 +7,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code carnet.smart.*}: the embedded SMART authorization server and how {@code /fhir} checks tokens.
  *
- * @param issuer public base URL of the authorization server (token {@code iss}); empty: the base URL
- *     each request arrives on (set it behind a reverse proxy or when several nodes serve one name)
+ * @param issuer public base URL of the authorization server: the {@code iss} of its tokens, the only
+ *     issuer {@code /fhir} accepts them from, and the base of the audience client assertions name.
+ *     Required outside the {@code demo} profile ({@link IssuerRequirement}); under {@code demo} only,
+ *     empty means the base URL each request arrives on (which trusts the {@code Host} header)
  * @param accessTokenLifetime lifetime of access tokens issued to backend services
  * @param appAccessTokenLifetime lifetime of access tokens issued to apps a person launched
  * @param refreshTokenLifetime lifetime of refresh tokens ({@code offline_access})
@@ -17,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     (cross-origin requests from any other origin get no CORS headers, so browsers block them)
  * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
  *     assertions
+ * @param revocation how each node learns of revoked access tokens ({@link RevokedAccessTokens})
  */
 @ConfigurationProperties("carnet.smart")
 public record SmartProperties(
@@ -26,13 +29,29 @@ public record SmartProperties(
 		@DefaultValue("30d") Duration refreshTokenLifetime,
 		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
 		@DefaultValue("30s") Duration clockSkew,
-		java.util.List<String> corsAllowedOrigins) {
+		java.util.List<String> corsAllowedOrigins,
+		@DefaultValue Revocation revocation) {
+
+	/**
+	 * {@code carnet.smart.revocation.*}.
+	 *
+	 * @param reloadInterval how often each node reads the revoked access tokens again even without a
+	 *     notification: the longest a revocation waits on a node that missed one
+	 */
+	public record Revocation(@DefaultValue("30s") Duration reloadInterval) {}
 
 	public SmartProperties {
+		issuer = issuer == null ? "" : issuer.strip();
+		if (!issuer.isEmpty()) {
+			issuer = IssuerRequirement.checkedIssuer(issuer);
+		}
 		corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
 	}
 
-	/** The issuer for this request: the configured one, else the base URL the request arrived on. */
+	/**
+	 * The issuer for this request: the configured one, never derived from the request when set; empty
+	 * (the {@code demo} profile only), the base URL the request arrived on.
+	 */
 	public String issuerFor(jakarta.servlet.http.HttpServletRequest request) {
 		return issuer.isBlank()
 				? org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromContextPath(request).build().toUriString()

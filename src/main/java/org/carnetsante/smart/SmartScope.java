@@ -48,7 +48,10 @@ public record SmartScope(
 	private static final Pattern SCOPE = Pattern.compile(
 			"(patient|user|system)/([A-Z][A-Za-z]+|\\*)\\.(read|write|\\*|c?r?u?d?s?)(\\?(.+))?");
 
-	/** Parses a scope; empty for scopes that grant no resource access (openid, launch/patient…). */
+	/**
+	 * Parses a scope; empty for scopes that grant no resource access (openid, launch/patient…) and for
+	 * malformed ones: a scope that cannot be read exactly grants nothing.
+	 */
 	public static Optional<SmartScope> parse(String scope) {
 		Matcher matcher = SCOPE.matcher(scope);
 		if (!matcher.matches() || matcher.group(3).isEmpty()) {
@@ -60,7 +63,9 @@ public record SmartScope(
 				|| matcher.group(3).equals("*"))) {
 			return Optional.empty(); // query constraints exist only in v2 syntax
 		}
-		return Optional.of(new SmartScope(context, matcher.group(2), interactions, constraints(matcher.group(5))));
+		Optional<Map<String, List<String>>> constraints = constraints(matcher.group(5));
+		// A constraint that cannot be read grants nothing, rather than the whole type without it.
+		return constraints.map(read -> new SmartScope(context, matcher.group(2), interactions, read));
 	}
 
 	private static Set<Interaction> interactions(String permissions) {
@@ -80,20 +85,29 @@ public record SmartScope(
 		};
 	}
 
-	private static Map<String, List<String>> constraints(String query) {
+	/**
+	 * The {@code name=value} pairs of a v2 query constraint; empty when one of them is not such a pair
+	 * (no name, no {@code =}, an empty value, a broken percent escape).
+	 */
+	private static Optional<Map<String, List<String>>> constraints(String query) {
 		Map<String, List<String>> constraints = new LinkedHashMap<>();
 		if (query == null) {
-			return constraints;
+			return Optional.of(constraints);
 		}
-		for (String pair : query.split("&")) {
+		for (String pair : query.split("&", -1)) {
 			int equals = pair.indexOf('=');
-			if (equals > 0) {
+			if (equals <= 0 || equals == pair.length() - 1) {
+				return Optional.empty();
+			}
+			try {
 				String name = URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8);
 				String value = URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
 				constraints.computeIfAbsent(name, key -> new java.util.ArrayList<>()).add(value);
+			} catch (IllegalArgumentException e) {
+				return Optional.empty();
 			}
 		}
-		return constraints;
+		return Optional.of(constraints);
 	}
 
 	public boolean coversType(String type) {

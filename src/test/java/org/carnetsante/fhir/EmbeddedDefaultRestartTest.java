@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.carnetsante.CarnetApplication;
 import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.FreePorts;
 import org.carnetsante.support.TestBackendClient;
 import org.carnetsante.smart.CarnetClients;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
@@ -60,8 +61,10 @@ class EmbeddedDefaultRestartTest {
 	}
 
 	private ConfigurableApplicationContext startEmbedded() {
-		return SpringApplication.run(
-				CarnetApplication.class, "--server.port=0", "--carnet.fhir.data-dir=" + dataDir);
+		// A server names its issuer, which names its port: one free now, picked for each start.
+		int port = FreePorts.pick();
+		return SpringApplication.run(CarnetApplication.class, "--server.port=" + port,
+				"--carnet.smart.issuer=http://localhost:" + port, "--carnet.fhir.data-dir=" + dataDir);
 	}
 
 	private static IGenericClient clientOf(ConfigurableApplicationContext server) {

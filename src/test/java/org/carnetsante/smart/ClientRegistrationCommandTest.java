@@ -7,12 +7,21 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.UUID;
+import org.carnetsante.CarnetApplication;
 import org.carnetsante.support.CarnetServerTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
@@ -62,6 +71,32 @@ class ClientRegistrationCommandTest extends CarnetServerTest {
 		assertThat(client.getRedirectUris()).containsExactly("https://app.example/callback");
 		assertThat(client.getClientSecret()).isNotEqualTo("s3cret");
 		assertThat(passwords.matches("s3cret", client.getClientSecret())).isTrue();
+	}
+
+	/**
+	 * The command as an administrator runs it: no web server, so no issuer needed (it issues no token),
+	 * on the deployment's database (here an embedded one of its own); the client is then in the database.
+	 */
+	@Test
+	void theCommandRegistersAClientWithoutAWebServerOrAnIssuer(@TempDir Path dataDir) throws Exception {
+		String clientId = "command-app-" + UUID.randomUUID();
+		Path description = Files.writeString(dataDir.resolve("client.json"), "{\"clientId\":\"" + clientId + "\","
+				+ "\"name\":\"Mon appli\",\"kind\":\"PATIENT_APP\",\"redirectUris\":[\"https://app.example/callback\"],"
+				+ "\"scopes\":[\"openid\",\"patient/*.rs\"]}");
+
+		ConfigurableApplicationContext command = SpringApplication.run(CarnetApplication.class,
+				"--spring.main.web-application-type=none", "--carnet.fhir.data-dir=" + dataDir,
+				"--carnet.admin.register-client=" + description);
+
+		assertThat(command.isActive()).as("the command exits once done").isFalse();
+		try (Connection database = DriverManager.getConnection("jdbc:h2:file:" + dataDir + "/h2/carnet", "sa", "");
+				var statement = database.prepareStatement("SELECT client_name FROM oauth2_registered_client WHERE client_id = ?")) {
+			statement.setString(1, clientId);
+			try (ResultSet row = statement.executeQuery()) {
+				assertThat(row.next()).isTrue();
+				assertThat(row.getString(1)).isEqualTo("Mon appli");
+			}
+		}
 	}
 
 	@Test

@@ -26,11 +26,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Base of the integration tests: one Carnet server for the whole run, on a random port, on a fresh
- * PostgreSQL database, reached over real HTTP. Every subclass shares the same Spring context (keep
- * the configuration here, not in subclasses, or the server starts again).
+ * Base of the integration tests: one Carnet server for the whole run, on a free port picked before it
+ * starts (its issuer, {@code http://localhost:<port>}, names it), on a fresh PostgreSQL database,
+ * reached over real HTTP. Every subclass shares the same Spring context (keep the configuration here,
+ * not in subclasses, or the server starts again).
  */
-@SpringBootTest(classes = CarnetApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(classes = CarnetApplication.class, webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
 @Import(TestDatabaseDropping.class)
 // Spring Boot tests switch metric export off unless asked; the Prometheus endpoint is under test.
 @AutoConfigureObservability(tracing = false)
@@ -61,9 +62,15 @@ public abstract class CarnetServerTest {
 
 	protected final HttpClient http = HttpClient.newHttpClient();
 
+	/** The shared server's port, free when the test run started. */
+	private static final int SERVER_PORT = FreePorts.pick();
+
 	@DynamicPropertySource
 	static void carnetOnTestPostgres(DynamicPropertyRegistry registry) throws IOException {
 		Path dataDir = Files.createTempDirectory("carnet-it-");
+		// A real deployment's explicit issuer: the server's own base URL, as the tests reach it.
+		registry.add("server.port", () -> SERVER_PORT);
+		registry.add("carnet.smart.issuer", () -> "http://localhost:" + SERVER_PORT);
 		registry.add("carnet.fhir.data-dir", dataDir::toString);
 		registry.add("carnet.db.url", TestPostgres::jdbcUrl);
 		registry.add("carnet.db.username", TestPostgres::user);
