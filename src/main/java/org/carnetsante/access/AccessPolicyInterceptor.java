@@ -19,8 +19,9 @@ import org.hl7.fhir.r4.model.Parameters;
 
 /**
  * HAPI's consent interceptor, carrying Carnet's access policy ({@link AccessPolicyService}): its
- * storage pointcuts judge every resource read, searched, included or paged; on the way out, this
- * judges what was not judged yet by walking the response's resources (Bundle entries, Parameters)
+ * storage pointcuts judge every resource read, searched, included or paged (a search's matches before
+ * they are paged, so that what is withheld leaves no trace in pages, links or totals); on the way out,
+ * this judges what was not judged yet by walking the response's resources (Bundle entries, Parameters)
  * rather than every element of them as HAPI does; and the totals are honest. HAPI's interceptor cannot
  * tell how many matches its consent service will withhold, so it refuses {@code _summary=count} and
  * {@code _total=accurate} and strips every {@code Bundle.total}. Here the totals are the caller's own:
@@ -57,9 +58,10 @@ public class AccessPolicyInterceptor extends ConsentInterceptor {
 	}
 
 	/**
-	 * A page about to be shown (search matches and includes, history entries, $everything): what the
-	 * caller may not see leaves it, without a trace in it. What HAPI loads while it writes is not shown
-	 * yet: the response is judged on the way out.
+	 * A page about to be shown (search matches and includes, history entries, $everything): its matches
+	 * were filtered before paging; here what is shown is journaled for the access log, and a page served
+	 * again (a later page) is judged for its caller once more. What HAPI loads while it writes is not
+	 * shown yet: the response is judged on the way out.
 	 */
 	@Override
 	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)

@@ -104,8 +104,8 @@ public class UniformNotFound {
 			return reference.get();
 		}
 		boolean absent = refusal instanceof ResourceNotFoundException || refusal instanceof ResourceGoneException;
-		if (!absent) {
-			return null;
+		if (!absent || refusal.getMessage() != null && refusal.getMessage().startsWith(org.carnetsante.fhir.ServedInteractions.UNKNOWN_TYPE)) {
+			return null; // a type not served is not a resource that exists or not: its answer stays
 		}
 		RestOperationTypeEnum operation = request.getRestOperationType();
 		if (refusal instanceof ResourceGoneException && READS.contains(operation) && request.getId() != null

@@ -48,6 +48,8 @@ public class ServedInteractions {
 			new ServedOperation("$notification-preferences", "Patient", true));
 	private static final Pattern TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
 	private static final String HISTORY = "_history";
+	/** How a type that is not served is answered (as HAPI words an unknown type). */
+	public static final String UNKNOWN_TYPE = "Unknown resource type";
 
 	private final Set<String> servedTypes;
 
@@ -150,9 +152,9 @@ public class ServedInteractions {
 
 	private void requireServed(String type, String expression) {
 		if (!servedTypes.contains(type)) {
-			ResourceNotFoundException unknown = new ResourceNotFoundException("Unknown resource type '" + type + "'");
-			unknown.setOperationOutcome(OperationOutcomes.error(OperationOutcome.IssueType.NOTFOUND, expression,
-					"Unknown resource type '" + type + "'"));
+			String diagnostics = UNKNOWN_TYPE + " '" + type + "'";
+			ResourceNotFoundException unknown = new ResourceNotFoundException(diagnostics);
+			unknown.setOperationOutcome(OperationOutcomes.error(OperationOutcome.IssueType.NOTFOUND, expression, diagnostics));
 			throw unknown;
 		}
 	}

@@ -174,7 +174,8 @@ class AccessLogTest extends CarnetServerTest {
 				// not a patient id: the search names no space
 				"/DocumentReference?status=current&patient=" + "p".repeat(300), 400,
 				"/DocumentReference?status=current&patient=" + URLEncoder.encode("a\u0000b\uD800", StandardCharsets.UTF_8), 400,
-				"/DocumentReference?status=current&patient=" + patient.split("/")[1] + "&description=" + "x".repeat(6000), 200,
+				// HAPI refuses the value, and its answer repeats all 6000 characters: the entry keeps the first ones
+				"/DocumentReference?status=current&patient=" + patient.split("/")[1] + "&description=" + "x".repeat(6000), 400,
 				"/Patient/" + "9".repeat(120) + "/$everything", 404);
 		for (java.util.Map.Entry<String, Integer> each : odd.entrySet()) {
 			String path = each.getKey();
