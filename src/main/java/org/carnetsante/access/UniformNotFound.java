@@ -57,6 +57,8 @@ public class UniformNotFound {
 	private static final Pattern OTHER_TYPE_REFERENCE = Pattern.compile("reference to unknown resource ID (\\S+)");
 	private static final Pattern NO_MATCH = Pattern.compile("Invalid match URL \"(.*)\" - No resources match this search");
 	private static final Pattern NAMED_RESOURCE = Pattern.compile("Resource (\\S+?) is not known");
+	/** Carnet's own answer for a conditional URL that matches nothing ({@link #noMatch}), kept as it is. */
+	private static final Pattern CARNET_NO_MATCH = Pattern.compile("No resource matches (\\S+)");
 
 	private final AccessPolicyService policy;
 	private final DaoRegistry daos;
@@ -130,6 +132,10 @@ public class UniformNotFound {
 		Matcher named = NAMED_RESOURCE.matcher(message);
 		if (named.find()) {
 			return notKnown(named.group(1));
+		}
+		Matcher carnetNoMatch = CARNET_NO_MATCH.matcher(message);
+		if (carnetNoMatch.find()) {
+			return noMatch(carnetNoMatch.group(1));
 		}
 		return notKnown("named by the transaction");
 	}
