@@ -206,9 +206,11 @@ public class UniformNotFound {
 	/**
 	 * Before a transaction runs: each resource it deletes by id exists (HAPI would answer "not deleted,
 	 * does not exist" and commit the rest), so that an absent one fails the transaction exactly as a
-	 * hidden one does (refused by the write policy).
+	 * hidden one does (refused by the write policy). Checked after the checks of the caller on the same
+	 * pointcut (scopes, refused actors): a caller refused whatever it names gets that refusal, whether
+	 * the resource exists or not.
 	 */
-	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = 1000)
 	public void transactionDeletesNameExistingResources(RequestDetails request, RestOperationTypeEnum operation) {
 		if (operation != RestOperationTypeEnum.TRANSACTION || !(request.getResource() instanceof Bundle bundle)
 				|| bundle.getType() != Bundle.BundleType.TRANSACTION) {
