@@ -56,13 +56,18 @@ start() { # name, port, database, issuer port, extra arguments…
     --logging.level.ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor=ERROR "$@" > "$work/$name.log" 2>&1 &
   pids+=("$!")
 }
-ready() { # name, port, pid [fresh: wait for the demo data too]
-  until curl -sf -o /dev/null "http://localhost:$2/fhir/metadata"; do
+ready() { # name, port, pid [fresh: wait for the demo data too]; at most CARNET_BENCH_START_TIMEOUT seconds
+  local deadline=$((SECONDS + ${CARNET_BENCH_START_TIMEOUT:-600}))
+  until curl -sf --max-time 10 -o /dev/null "http://localhost:$2/fhir/metadata"; do
     kill -0 "$3" 2>/dev/null || { tail -40 "$work/$1.log"; exit 1; }
+    [ "$SECONDS" -lt "$deadline" ] || { echo "$1 did not answer in time" >&2; tail -40 "$work/$1.log"; exit 1; }
     sleep 1
   done
   if [ "${4:-fresh}" = fresh ]; then
-    until grep -q "Demo profile: loaded" "$work/$1.log"; do sleep 1; done
+    until grep -q "Demo profile: loaded" "$work/$1.log"; do
+      [ "$SECONDS" -lt "$deadline" ] || { echo "$1 did not load its demo data in time" >&2; tail -40 "$work/$1.log"; exit 1; }
+      sleep 1
+    done
   fi
 }
 # shellcheck disable=SC2086 # several arguments

@@ -5,6 +5,9 @@
                                              demo hospital; writes the paths to read and search
   launch BASE USER                           a SMART App Launch of the demo practitioner software for a
                                              professional; prints the access token
+
+Every HTTP call has a timeout (CARNET_BENCH_HTTP_TIMEOUT seconds, 60 by default): a server that stops
+answering fails the run instead of hanging it; any failure exits non-zero with a message.
 """
 import base64
 import hashlib
@@ -21,6 +24,7 @@ import urllib.request
 import uuid
 
 DEMO_GP_IDNAT = "810000000001"
+HTTP_TIMEOUT = float(os.environ.get("CARNET_BENCH_HTTP_TIMEOUT", "60"))
 TYPES = ["11488-4", "11502-2", "57833-6", "60591-5", "11490-0"]
 
 
@@ -32,12 +36,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def hospital_token(base):
     here = os.path.dirname(os.path.abspath(__file__))
     assertion = subprocess.check_output(
-        [os.path.join(here, "..", "..", "demo", "client-assertion.sh"), base + "/oauth2/token"], text=True).strip()
+        [os.path.join(here, "..", "..", "demo", "client-assertion.sh"), base + "/oauth2/token"], text=True,
+        timeout=HTTP_TIMEOUT).strip()
     body = urllib.parse.urlencode({
         "grant_type": "client_credentials", "scope": "system/*.cruds",
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         "client_assertion": assertion}).encode()
-    with urllib.request.urlopen(base + "/oauth2/token", body) as response:
+    with urllib.request.urlopen(base + "/oauth2/token", body, timeout=HTTP_TIMEOUT) as response:
         return json.load(response)["access_token"]
 
 
@@ -90,8 +95,12 @@ def populate(base, patients, documents, out_dir):
         request = urllib.request.Request(base + "/fhir", json.dumps(
             {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
             {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
-        with urllib.request.urlopen(request) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             answer = json.load(response)
+        statuses = [entry.get("response", {}).get("status", "") for entry in answer.get("entry", [])]
+        if len(statuses) != len(entries) or not all(status.startswith("201") for status in statuses):
+            sys.exit("populate: the transaction of space %d created %d of %d entries" % (
+                p, sum(status.startswith("201") for status in statuses), len(entries)))
         locations = [entry["response"]["location"].split("/_history")[0] for entry in answer["entry"]]
         patient_paths.append("/fhir/DocumentReference?status=current&patient=" + locations[0])
         document_paths.extend("/fhir/" + location for location in locations if location.startswith("DocumentReference"))
@@ -110,14 +119,14 @@ def launch(base, user):
 
     def get(url):
         try:
-            with browser.open(url) as response:
+            with browser.open(url, timeout=HTTP_TIMEOUT) as response:
                 return response.status, response.headers.get("Location"), response.read().decode()
         except urllib.error.HTTPError as redirect_or_error:
             return redirect_or_error.code, redirect_or_error.headers.get("Location"), redirect_or_error.read().decode()
 
     def post(url, fields):
         try:
-            with browser.open(url, urllib.parse.urlencode(fields).encode()) as response:
+            with browser.open(url, urllib.parse.urlencode(fields).encode(), timeout=HTTP_TIMEOUT) as response:
                 return response.status, response.headers.get("Location"), response.read().decode()
         except urllib.error.HTTPError as redirect_or_error:
             return redirect_or_error.code, redirect_or_error.headers.get("Location"), redirect_or_error.read().decode()
@@ -129,21 +138,28 @@ def launch(base, user):
     get(authorize)
     _, _, login_page = get(base + "/login")
     csrf = re.search(r'name="_csrf" type="hidden" value="([^"]+)"|name="_csrf" value="([^"]+)"', login_page)
+    if csrf is None:
+        sys.exit("launch: no login form at %s/login" % base)
     csrf = csrf.group(1) or csrf.group(2)
     post(base + "/login", {"username": user, "password": "demo", "_csrf": csrf})
     _, location, _ = get(authorize)
+    if location is None:
+        sys.exit("launch: the login of %s did not lead back to the authorization" % user)
     if "/smart/consent" in location:
         _, _, consent = get(location if location.startswith("http") else base + location)
         state = re.search(r'name="state" value="([^"]+)"', consent).group(1)
         scopes = re.findall(r'name="scope" value="([^"]+)"', consent)
         _, location, _ = post(base + "/oauth2/authorize",
                               [("client_id", "demo-practitioner-software"), ("state", state)] + [("scope", s) for s in scopes])
-    code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(location or "").query).get("code")
+    if not code:
+        sys.exit("launch: no authorization code for %s (redirected to %s)" % (user, location))
+    code = code[0]
     credentials = base64.b64encode(b"demo-practitioner-software:demo-secret").decode()
     request = urllib.request.Request(base + "/oauth2/token", urllib.parse.urlencode({
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier}).encode(),
         {"Authorization": "Basic " + credentials})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         print(json.load(response)["access_token"])
 
 

@@ -7,10 +7,15 @@
                                        clients for SECONDS; prints documents/s and latency percentiles
   fill BASE NIR COUNT [TOKEN_BASE]     COUNT small documents into one space (ITI-105, 100 per transaction);
                                        the token from TOKEN_BASE's authorization server if given
-  find BASE NIR SECONDS                ITI-67 searches of one space, one at a time; prints latency percentiles
+  find BASE NIR SECONDS [AT_LEAST]     ITI-67 searches of one space, one at a time; prints latency percentiles;
+                                       fails if a search answers fewer than AT_LEAST (1) documents
   compare CONCURRENCY CARNET VANILLA SECONDS TICKS
                                        the rounds of both (push lines with the server's CPU ticks): medians
                                        and their ratios
+
+Every command exits non-zero with a message on stderr when something it drives fails (an HTTP error, a
+search that finds nothing, a client thread that dies), and nothing waits without a limit: every HTTP
+call has a timeout (CARNET_BENCH_HTTP_TIMEOUT seconds, 60 by default) and every wait a deadline.
 """
 import base64
 import hashlib
@@ -19,9 +24,11 @@ import json
 import os
 import random
 import secrets
+import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -30,6 +37,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import access_bench  # noqa: E402  (the demo hospital's token, the PDSm document shape)
 
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.11"
+HTTP_TIMEOUT = access_bench.HTTP_TIMEOUT
+
+
+class BenchFailure(Exception):
+    """Something the benchmark drives failed: the run must not report figures."""
 
 
 def patients(base, count, out_dir):
@@ -52,7 +64,8 @@ def patients(base, count, out_dir):
                 "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}},
                                 {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1",
                                                            "value": access_bench.DEMO_GP_IDNAT}}}]}})
-        post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
+        created(post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries}),
+                len(entries), "spaces")
     with open(os.path.join(out_dir, "nirs"), "w") as f:
         f.write("\n".join(nirs) + "\n")
 
@@ -60,8 +73,17 @@ def patients(base, count, out_dir):
 def post(base, path, token, body):
     request = urllib.request.Request(base + path, json.dumps(body).encode(),
                                      {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return json.load(response)
+
+
+def created(answer, expected, what):
+    """The transaction-response of a transaction that had to create every one of its entries."""
+    statuses = [entry.get("response", {}).get("status", "") for entry in answer.get("entry", [])]
+    if len(statuses) != expected or not all(status.startswith("201") for status in statuses):
+        raise BenchFailure("%s: the transaction created %d of %d entries (%s)" % (
+            what, sum(status.startswith("201") for status in statuses), expected, ", ".join(sorted(set(statuses)))))
+    return answer
 
 
 def pdf_like(size):
@@ -106,37 +128,47 @@ def push(base, nirs_file, concurrency, seconds):
     latencies, failures, lock = [], [], threading.Lock()
     deadline = time.monotonic() + seconds
 
+    finished = []
+
     def client():
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         mine, failed = [], []
-        while time.monotonic() < deadline:
-            body = json.dumps(provide_bundle(random.choice(nirs), pdf, pdf_hash, pdf_base64)).encode()
-            started = time.monotonic()
-            connection.request("POST", "/fhir", body, {"Authorization": "Bearer " + token,
-                                                        "Content-Type": "application/fhir+json"})
-            response = connection.getresponse()
-            answer = response.read()
-            if response.status == 200:
-                mine.append(time.monotonic() - started)
-            else:
-                failed.append((response.status, answer[:300]))
+        try:
+            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=HTTP_TIMEOUT)
+            while time.monotonic() < deadline:
+                body = json.dumps(provide_bundle(random.choice(nirs), pdf, pdf_hash, pdf_base64)).encode()
+                started = time.monotonic()
+                connection.request("POST", "/fhir", body, {"Authorization": "Bearer " + token,
+                                                            "Content-Type": "application/fhir+json"})
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status == 200:
+                    mine.append(time.monotonic() - started)
+                else:
+                    failed.append((response.status, answer[:300]))
+        except Exception as died:  # noqa: BLE001 (a client that dies is a failed run, whatever killed it)
+            failed.append(("client thread died", repr(died)))
         with lock:
             latencies.extend(mine)
             failures.extend(failed)
+            finished.append(threading.current_thread().name)
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, name="client-%d" % c, daemon=True) for c in range(concurrency)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        # A request started just before the deadline may take the whole HTTP timeout, not more.
+        thread.join(max(0.0, deadline - time.monotonic()) + HTTP_TIMEOUT + 5)
     elapsed = time.monotonic() - started
-    p50, p95, p99 = percentiles(latencies)
+    with lock:
+        stuck = [thread.name for thread in threads if thread.name not in finished]
+        failures.extend(("client thread did not finish", name) for name in stuck)
+        done, failed = list(latencies), list(failures)
+    p50, p95, p99 = percentiles(done)
     print("documents/s %.1f  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  failed %d" % (
-        len(latencies) / elapsed, p50, p95, p99, len(failures)))
-    if failures or not latencies:
-        print("first failure:", failures[0] if failures else "no document pushed", file=sys.stderr)
-        sys.exit(1)
+        len(done) / elapsed, p50, p95, p99, len(failed)))
+    if failed or not done:
+        raise BenchFailure("push: %d failures, first: %s" % (len(failed), failed[0] if failed else "no document pushed"))
 
 
 def fill(base, nir, count, token_base=None):
@@ -147,13 +179,14 @@ def fill(base, nir, count, token_base=None):
                     "resource": dict(access_bench.document(subject, access_bench.TYPES[d % len(access_bench.TYPES)],
                                                            "Document %d" % d, b"Compte rendu %d" % d))}
                    for d in range(first, min(count, first + 100))]
-        post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries})
+        created(post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries}),
+                len(entries), "fill")
 
 
-def find(base, nir, seconds):
+def find(base, nir, seconds, at_least=1):
     token = access_bench.hospital_token(base)
     url = urllib.parse.urlparse(base)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=HTTP_TIMEOUT)
     path = "/fhir/DocumentReference?status=current&patient.identifier=%s%%7C%s&_count=50" % (INS_SYSTEM, nir)
     latencies, deadline, total = [], time.monotonic() + seconds, None
     while time.monotonic() < deadline:
@@ -163,9 +196,13 @@ def find(base, nir, seconds):
         answer = response.read()
         latencies.append(time.monotonic() - started)
         if response.status != 200:
-            print("search failed:", response.status, answer[:300], file=sys.stderr)
-            sys.exit(1)
+            raise BenchFailure("search failed: %s %s" % (response.status, answer[:300]))
         total = len(json.loads(answer).get("entry", []))
+        if total < at_least:
+            # A search that finds nothing is fast: its figures would measure nothing.
+            raise BenchFailure("search found %d documents of the space, at least %d expected: %s" % (total, at_least, path))
+    if not latencies:
+        raise BenchFailure("no search made in %s s" % seconds)
     p50, p95, p99 = percentiles(latencies)
     print("ITI-67 searches %d  first page %s documents  p50 %.0f ms  p95 %.0f ms  p99 %.0f ms" % (
         len(latencies), total, p50, p95, p99))
@@ -188,6 +225,8 @@ def compare(concurrency, carnet_file, vanilla_file, seconds, ticks_per_second):
     median_line = {}
     for name, path in (("carnet", carnet_file), ("vanilla", vanilla_file)):
         lines = rounds(path)
+        if not lines:
+            raise BenchFailure("compare: no round of %s recorded in %s" % (name, path))
         median_line[name] = lines[len(lines) // 2]
         median_cpu[name] = sorted(cpu_ms_per_document(line) for line in lines)[len(lines) // 2]
         print("concurrency %s  %-7s rounds: %s  median: %s  server CPU %.0f ms/document" % (
@@ -198,8 +237,7 @@ def compare(concurrency, carnet_file, vanilla_file, seconds, ticks_per_second):
         concurrency, rate(median_line["carnet"]) / rate(median_line["vanilla"]),
         median_cpu["vanilla"] / median_cpu["carnet"]))
 
-if __name__ == "__main__":
-    command, args = sys.argv[1], sys.argv[2:]
+def main(command, args):
     if command == "patients":
         patients(args[0], int(args[1]), args[2])
     elif command == "push":
@@ -209,6 +247,16 @@ if __name__ == "__main__":
     elif command == "compare":
         compare(args[0], args[1], args[2], args[3], args[4])
     elif command == "find":
-        find(args[0], args[1], float(args[2]))
+        find(args[0], args[1], float(args[2]), int(args[3]) if len(args) > 3 else 1)
     else:
         sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1], sys.argv[2:])
+    except (BenchFailure, OSError, http.client.HTTPException, subprocess.SubprocessError) as failure:
+        # urllib's HTTPError, timeouts and refused connections are OSErrors: one clear line, a failed run.
+        detail = failure.read()[:300] if isinstance(failure, urllib.error.HTTPError) else b""
+        print("documents_bench %s failed: %s %s" % (sys.argv[1], failure, detail.decode(errors="replace")), file=sys.stderr)
+        sys.exit(1)

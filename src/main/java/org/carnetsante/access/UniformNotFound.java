@@ -57,6 +57,8 @@ public class UniformNotFound {
 	private static final Pattern OTHER_TYPE_REFERENCE = Pattern.compile("reference to unknown resource ID (\\S+)");
 	private static final Pattern NO_MATCH = Pattern.compile("Invalid match URL \"(.*)\" - No resources match this search");
 	private static final Pattern NAMED_RESOURCE = Pattern.compile("Resource (\\S+?) is not known");
+	/** Carnet's own answer for a conditional URL that matches nothing ({@link #noMatch}), kept as it is. */
+	private static final Pattern CARNET_NO_MATCH = Pattern.compile("No resource matches (\\S+)");
 
 	/** Later than every request check of default order (the scope check among them). */
 	private static final int AFTER_THE_SCOPE_CHECK = 1000;
@@ -134,6 +136,10 @@ public class UniformNotFound {
 		if (named.find()) {
 			return notKnown(named.group(1));
 		}
+		Matcher carnetNoMatch = CARNET_NO_MATCH.matcher(message);
+		if (carnetNoMatch.find()) {
+			return noMatch(carnetNoMatch.group(1));
+		}
 		return notKnown("named by the transaction");
 	}
 
@@ -203,9 +209,10 @@ public class UniformNotFound {
 	/**
 	 * Before a transaction runs: each resource it deletes by id exists (HAPI would answer "not deleted,
 	 * does not exist" and commit the rest), so that an absent one fails the transaction exactly as a
-	 * hidden one does (refused by the write policy).
+	 * hidden one does (refused by the write policy). Checked after the checks of the caller on the same
+	 * pointcut (scopes, refused actors): a caller refused whatever it names gets that refusal, whether
+	 * the resource exists or not.
 	 */
-	/** After the scope check (a refusal by scope must not depend on what exists), before anything runs. */
 	@Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = AFTER_THE_SCOPE_CHECK)
 	public void transactionDeletesNameExistingResources(RequestDetails request, RestOperationTypeEnum operation) {
 		if (operation != RestOperationTypeEnum.TRANSACTION || !(request.getResource() instanceof Bundle bundle)

@@ -114,7 +114,7 @@ public class WritePolicy {
 			patients.addAll(previousFacts.patients());
 		}
 		try {
-			AccessDecision decision = decide(access, subject, facts, previous, previousFacts, next, transaction);
+			AccessDecision decision = decide(access, request, subject, facts, previous, next, transaction);
 			access.record(new RequestAccess.Access(operation, facts.id(), patients, decision));
 			if (!decision.allowed()) {
 				throw new ForbiddenOperationException(decision.reason());
@@ -128,8 +128,8 @@ public class WritePolicy {
 		}
 	}
 
-	private AccessDecision decide(RequestAccess access, IBaseResource subject, ResourceFacts facts, IBaseResource previous,
-			ResourceFacts previousFacts, IBaseResource next, TransactionDetails transaction) {
+	private AccessDecision decide(RequestAccess access, RequestDetails request, IBaseResource subject, ResourceFacts facts,
+			IBaseResource previous, IBaseResource next, TransactionDetails transaction) {
 		Actor actor = access.actor();
 		String type = facts.type();
 		if ("AuditEvent".equals(type)) {
@@ -139,8 +139,9 @@ public class WritePolicy {
 			return AccessDecision.deny(actor.refusal());
 		}
 		if (previous != null) {
-			// First: a change of what the caller cannot see answers as if it were not there.
-			if (isDeleted(previous) || !policy.decideContent(access, previousFacts).allowed()) {
+			// First: a change of what the caller cannot see answers as if it were not there. Judged as a read
+			// judges it (a Binary through its document).
+			if (isDeleted(previous) || !policy.decide(request, previous).allowed()) {
 				throw notThere(previous, transaction);
 			}
 		}

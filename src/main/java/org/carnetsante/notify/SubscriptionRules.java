@@ -139,7 +139,7 @@ public class SubscriptionRules {
 			}
 			for (java.net.InetAddress address : java.net.InetAddress.getAllByName(host)) {
 				if (address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
-						|| address.isAnyLocalAddress() || address.isMulticastAddress()) {
+						|| address.isAnyLocalAddress() || address.isMulticastAddress() || isNotRoutedEither(address)) {
 					return true;
 				}
 			}
@@ -147,6 +147,19 @@ public class SubscriptionRules {
 		} catch (IllegalArgumentException | java.net.UnknownHostException e) {
 			return true; // an endpoint that cannot be resolved is not accepted either
 		}
+	}
+
+	/**
+	 * Private ranges Java does not call site-local: IPv6 unique local addresses (fc00::/7, RFC 4193: the
+	 * IPv6 private networks) and the carriers' shared IPv4 space (100.64.0.0/10, RFC 6598, where some clouds
+	 * serve their metadata).
+	 */
+	private static boolean isNotRoutedEither(java.net.InetAddress address) {
+		byte[] bytes = address.getAddress();
+		if (address instanceof java.net.Inet6Address) {
+			return (bytes[0] & 0xfe) == 0xfc;
+		}
+		return (bytes[0] & 0xff) == 100 && (bytes[1] & 0xc0) == 64;
 	}
 
 	private static UnprocessableEntityException refused(String expression, String diagnostics) {

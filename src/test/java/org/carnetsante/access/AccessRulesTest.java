@@ -58,8 +58,12 @@ class AccessRulesTest extends CarnetServerTest {
 		assertThat(blocked.statusCode()).as(blocked.body()).isEqualTo(201);
 		assertThat(get(gp, consultation).statusCode()).as("blocked at once").isEqualTo(404);
 		assertThat(documents(gp)).isEmpty();
-		assertThat(post(gp, "/DocumentReference", encode(Fixtures.documentReference(patient))).statusCode())
-				.as("a blocked professional does not feed the space either").isEqualTo(403);
+		// With software that may send documents (user/*.rs alone would be refused by its scopes): the space
+		// that blocks him answers as a space that does not exist.
+		HttpResponse<String> fed = post(space.professionalWriteToken(space.gp), "/DocumentReference",
+				encode(Fixtures.documentReference(patient)));
+		assertThat(fed.statusCode()).as("a blocked professional does not feed the space either: %s", fed.body()).isEqualTo(400);
+		assertThat(fed.body()).contains(patient + ", which is not known");
 
 		String consentId = blocked.headers().firstValue("Location").orElseThrow().replaceAll(".*/(Consent/[^/]+)/_history/.*", "$1");
 		assertThat(delete(space.patientToken(), "/" + consentId).statusCode()).isEqualTo(200);
@@ -78,7 +82,7 @@ class AccessRulesTest extends CarnetServerTest {
 		Consent forSomeoneElse = TestSpace.consent(space.id(Item.MINOR), space.id(Item.MINOR), Consent.ConsentProvisionType.DENY,
 				TestSpace.professionalReference(space.nurse), null);
 		assertThat(post(space.patientToken(), "/Consent", encode(forSomeoneElse)).statusCode()).as("another space")
-				.isIn(403, 404);
+				.isEqualTo(403);
 		Consent notHerOwn = TestSpace.consent(patient, "Patient/" + space.id(Item.MINOR).split("/")[1],
 				Consent.ConsentProvisionType.DENY, TestSpace.professionalReference(space.nurse), null);
 		assertThat(post(space.patientToken(), "/Consent", encode(notHerOwn)).statusCode()).as("someone else as performer")
@@ -177,7 +181,8 @@ class AccessRulesTest extends CarnetServerTest {
 		assertThat(everySpace.body()).contains("must name the patient's space").contains("patient");
 		assertThat(get(gp, "/DocumentReference?status=current&patient=" + patient + "&relatesto.type=11488-4").statusCode())
 				.as("a chain through other documents").isEqualTo(400);
-		assertThat(get(gp, "/?_type=DocumentReference").statusCode()).as("search across types").isIn(400, 403);
+		HttpResponse<String> acrossTypes = get(gp, "/?_type=DocumentReference");
+		assertThat(acrossTypes.statusCode()).as("a search across types names no space: %s", acrossTypes.body()).isEqualTo(400);
 		assertThat(get(gp, "/Patient/$everything").statusCode()).as("$everything of every patient").isEqualTo(400);
 		assertThat(get(gp, "/Practitioner").statusCode()).as("directories need no patient").isEqualTo(200);
 	}

@@ -177,37 +177,34 @@ class DocumentsTest extends CarnetServerTest {
 		assertThat(refused.body()).contains("DocumentReference.custodian");
 	}
 
+	/**
+	 * A closed space is one the sender may not see: it answers exactly as a space that does not exist,
+	 * named by INS (a conditional reference that matches nothing: 404, as any conditional URL) or by id (a
+	 * reference to an unknown resource: 400).
+	 */
 	@Test
 	void unknownOrClosedSpacesAreRefusedAlike() {
-		String closed = patientInOurCare();
+		String closedNir = Fixtures.randomNir();
+		String closed = "Patient/" + patientInOurCare(Fixtures.insPatient(closedNir, "Martin", "Claire"));
 		org.hl7.fhir.r4.model.Patient patient = fhirClient().read().resource(org.hl7.fhir.r4.model.Patient.class).withId(closed).execute();
-		String closedNir = patient.getIdentifierFirstRep().getValue();
 		patient.setActive(false);
 		fhirClient().update().resource(patient).execute();
 		String unknownNir = Fixtures.randomNir();
 		long before = storedResourceVersions();
 
-		HttpResponse<String> toNobody = post(token(), "", provideBundleFor("Patient?identifier=" + patient.getIdentifierFirstRep().getSystem()
-				+ "|" + unknownNir));
-		HttpResponse<String> toTheClosed = post(token(), "", provideBundleFor("Patient?identifier="
-				+ patient.getIdentifierFirstRep().getSystem() + "|" + closedNir));
-		assertThat(toNobody.statusCode()).as(toNobody.body()).isEqualTo(404);
-		assertThat(toTheClosed.statusCode()).as(toTheClosed.body()).isEqualTo(404);
-		assertThat(toTheClosed.body().replace(closedNir, "NIR")).isEqualTo(toNobody.body().replace(unknownNir, "NIR"));
+		HttpResponse<String> toAnUnknownIns = post(token(), "", provideBundleFor(unknownNir));
+		HttpResponse<String> toAClosedIns = post(token(), "", provideBundleFor(closedNir));
+		HttpResponse<String> intoClosed = post(token(), "/DocumentReference", Fixtures.documentReference(closed));
+		HttpResponse<String> intoNone = post(token(), "/DocumentReference", Fixtures.documentReference("Patient/987650004"));
 
-		HttpResponse<String> intoClosed = post(token(), "/DocumentReference", Fixtures.documentReference("Patient/" + closed));
-		HttpResponse<String> intoNone = post(token(), "/DocumentReference", Fixtures.documentReference("Patient/987650003"));
+		assertThat(toAnUnknownIns.statusCode()).as(toAnUnknownIns.body()).isEqualTo(404);
+		assertThat(parse(toAnUnknownIns, OperationOutcome.class).getIssueFirstRep().getDiagnostics())
+				.isEqualTo("No resource matches Patient?identifier=" + INS_NIR + "|" + unknownNir);
+		assertThat(toAClosedIns.statusCode()).as(toAClosedIns.body()).isEqualTo(404);
+		assertThat(toAClosedIns.body().replace(closedNir, "NIR")).isEqualTo(toAnUnknownIns.body().replace(unknownNir, "NIR"));
 		assertThat(intoClosed.statusCode()).as(intoClosed.body()).isEqualTo(intoNone.statusCode()).isEqualTo(400);
-		assertThat(intoClosed.body().replace(closed, "X")).isEqualTo(intoNone.body().replace("987650003", "X"));
+		assertThat(intoClosed.body().replace(closed, "X")).isEqualTo(intoNone.body().replace("Patient/987650004", "X"));
 		assertThat(storedResourceVersions()).isEqualTo(before);
-	}
-
-	/** A provide bundle whose document and SubmissionSet name their space by this conditional reference. */
-	private Bundle provideBundleFor(String subject) {
-		Bundle bundle = provideBundle(pdfLike("space " + subject));
-		document(bundle).setSubject(new Reference(subject));
-		((ListResource) bundle.getEntryFirstRep().getResource()).setSubject(new Reference(subject));
-		return bundle;
 	}
 
 	@Test
@@ -330,8 +327,8 @@ class DocumentsTest extends CarnetServerTest {
 		assertThat(get(token(), "/" + id).statusCode()).isEqualTo(200);
 
 		HttpResponse<String> byTheAuthor = delete(token(), "/" + id);
-		assertThat(byTheAuthor.statusCode()).as(byTheAuthor.body()).isIn(200, 204);
-		assertThat(get(token(), "/" + id).statusCode()).isIn(404, 410);
+		assertThat(byTheAuthor.statusCode()).as(byTheAuthor.body()).isEqualTo(200);
+		assertThat(get(token(), "/" + id).statusCode()).as("gone, to whoever could see it (UniformNotFound)").isEqualTo(410);
 		assertThat(get(token(), "/" + id + "/_history/1").statusCode())
 				.as("the delete is logical: the version stays in the history").isEqualTo(200);
 	}
@@ -422,6 +419,15 @@ class DocumentsTest extends CarnetServerTest {
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("DocumentReference");
 		bundle.addEntry().setFullUrl(binaryUuid).setResource(binary)
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Binary");
+		return bundle;
+	}
+
+	/** A provide bundle for whoever holds this INS (NIR). */
+	private Bundle provideBundleFor(String nir) {
+		Bundle bundle = provideBundle(pdfLike("pour " + nir));
+		String subject = "Patient?identifier=" + INS_NIR + "|" + nir;
+		document(bundle).setSubject(new Reference(subject));
+		((ListResource) bundle.getEntryFirstRep().getResource()).setSubject(new Reference(subject));
 		return bundle;
 	}
 

@@ -15,9 +15,12 @@ import java.util.function.Supplier;
 import org.carnetsante.smart.UserAccounts;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.Fixtures;
+import org.carnetsante.support.ProvideBundle;
 import org.carnetsante.support.TestMailServer;
 import org.carnetsante.support.TestSpace;
 import org.carnetsante.support.TestSpace.Item;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Patient;
@@ -66,14 +69,60 @@ class NotificationsTest extends CarnetServerTest {
 		assertThat(body).contains("Un nouveau document a été ajouté").doesNotContain("VIH").doesNotContain("Sérologie");
 	}
 
+	/**
+	 * The push is refused at the end of its transaction (the second document repeats the first's uniqueId),
+	 * after the first document's notification was recorded in it: the refusal takes the notification with
+	 * it. A notification not recorded cannot be sent later, so the empty outbox settles it without waiting.
+	 */
 	@Test
 	void aPushThatFailsTellsNobody() {
-		String patient = patientInOurCare();
-		DocumentReference wrong = Fixtures.documentReference("Patient/" + patient);
-		wrong.getContentFirstRep().getAttachment().setSize(1);
+		String address = "nina-" + UUID.randomUUID() + "@example.org";
+		String patient = patientWithAddress(address);
+		DocumentReference first = Fixtures.documentReference("Patient/" + patient);
+		DocumentReference second = Fixtures.documentReference("Patient/" + patient);
+		second.setMasterIdentifier(first.getMasterIdentifier().copy());
+		long before = storedResourceVersions();
 
-		assertThat(post(token(), "/DocumentReference", wrong).statusCode()).isEqualTo(422);
-		assertThat(notificationsOf(patient)).isZero();
+		HttpResponse<String> refused = post(token(), "", ProvideBundle.of("Patient/" + patient, List.of(first, second)));
+
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+		assertThat(refused.body()).contains("DocumentReference.masterIdentifier");
+		assertThat(storedResourceVersions()).as("nothing of the push is stored").isEqualTo(before);
+		assertThat(notificationsOf(patient)).as("the outbox row of the first document went with the transaction").isZero();
+		assertThat(TestMailServer.messagesTo(address)).isEmpty();
+
+		// The same push with distinct uniqueIds tells the patient of both documents, as the refused one would have.
+		DocumentReference again = Fixtures.documentReference("Patient/" + patient);
+		DocumentReference other = Fixtures.documentReference("Patient/" + patient);
+		HttpResponse<String> accepted = post(token(), "", ProvideBundle.of("Patient/" + patient, List.of(again, other)));
+		assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+		assertThat(notificationsOf(patient)).isEqualTo(2);
+	}
+
+	@Test
+	void aDocumentHiddenFromThePatientIsToldWhenItsSenderLiftsTheLabelAndNotBefore() throws Exception {
+		String address = "ines-" + UUID.randomUUID() + "@example.org";
+		String patient = patientWithAddress(address);
+		DocumentReference hidden = Fixtures.documentReference("Patient/" + patient);
+		hidden.addSecurityLabel(new CodeableConcept(new Coding(TestSpace.LABELS, "INVISIBLE_PATIENT", null)));
+
+		String document = location(post(token(), "/DocumentReference", hidden));
+
+		// Recorded in the pushing transaction or never: nothing recorded, nothing will be sent.
+		assertThat(notificationsAbout(document)).as("withheld while INVISIBLE_PATIENT").isEmpty();
+		assertThat(TestMailServer.messagesTo(address)).isEmpty();
+
+		HttpResponse<String> lifted = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + document))
+				.header("Authorization", "Bearer " + token()).header("Content-Type", "application/json-patch+json")
+				.method("PATCH", HttpRequest.BodyPublishers.ofString("[{\"op\":\"test\",\"path\":\"/securityLabel/1/coding/0/code\","
+						+ "\"value\":\"INVISIBLE_PATIENT\"},{\"op\":\"remove\",\"path\":\"/securityLabel/1\"}]")).build());
+
+		assertThat(lifted.statusCode()).as(lifted.body()).isEqualTo(200);
+		assertThat(notificationsAbout(document)).as("told once, when the sender lifts the label").containsExactly("DOCUMENT_ADDED");
+		MimeMessage mail = eventually(() -> TestMailServer.messagesTo(address), messages -> !messages.isEmpty()).get(0);
+		assertThat(mail.getSubject()).isEqualTo("Un nouveau document dans votre espace santé");
+		assertThat(eventually(() -> outcomeOf(document), outcome -> outcome != null)).isEqualTo("SENT");
+		assertThat(TestMailServer.messagesTo(address)).as("its one notification is done: no other mail can follow").hasSize(1);
 	}
 
 	@Test
@@ -100,18 +149,21 @@ class NotificationsTest extends CarnetServerTest {
 	@Test
 	void anEmergencyAccessIsToldOnceWithItsMode() throws Exception {
 		String btg = space.emergencyToken(space.emergencyDoctor, "BTG");
-		int before = TestMailServer.messagesTo(spaceAddress).size();
+		String patient = space.id(Item.PATIENT).substring("Patient/".length());
 
 		assertThat(get(btg, "/" + space.id(Item.CONSULTATION)).statusCode()).isEqualTo(200);
 		assertThat(get(btg, "/" + space.id(Item.BIOLOGY)).statusCode()).isEqualTo(200);
 
-		List<MimeMessage> mails = eventually(() -> TestMailServer.messagesTo(spaceAddress).stream()
-				.filter(mail -> subjectOf(mail).startsWith("Accès en urgence")).toList(), list -> !list.isEmpty());
-		Thread.sleep(1_000); // a second notification would have been sent by now
-		assertThat(TestMailServer.messagesTo(spaceAddress).stream().filter(mail -> subjectOf(mail).startsWith("Accès en urgence")))
-				.as("once per professional and mode, not per request").hasSize(1);
+		// Recorded with the access, before its response: one notification, not one per request.
+		List<String> told = jdbc.queryForList("SELECT about FROM carnet_notification WHERE patient_id = ? AND kind = 'EMERGENCY_ACCESS'",
+				String.class, patient);
+		assertThat(told).as("once per professional and mode, not per request")
+				.containsExactly("bris_de_glace " + space.emergencyDoctor.idNat());
+		assertThat(eventually(() -> outcomeOf(told.get(0)), outcome -> outcome != null)).isEqualTo("SENT");
+		List<MimeMessage> mails = TestMailServer.messagesTo(spaceAddress).stream()
+				.filter(mail -> subjectOf(mail).startsWith("Accès en urgence")).toList();
+		assertThat(mails).as("its one notification is done: no other mail can follow").hasSize(1);
 		assertThat(mails.get(0).getContent().toString()).contains("bris de glace");
-		assertThat(TestMailServer.messagesTo(spaceAddress).size()).isGreaterThan(before);
 	}
 
 	@Test
@@ -138,6 +190,17 @@ class NotificationsTest extends CarnetServerTest {
 
 	private long notificationsOf(String patient) {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM carnet_notification WHERE patient_id = ?", Long.class, patient);
+	}
+
+	private List<String> notificationsAbout(String document) {
+		return jdbc.queryForList("SELECT kind FROM carnet_notification WHERE about = ?", String.class, document);
+	}
+
+	/** A new patient with an e-mail address, in the test hospital's care; the patient's id. */
+	private String patientWithAddress(String address) {
+		Patient patient = Fixtures.insPatient();
+		patient.addTelecom().setSystem(ContactPoint.ContactPointSystem.EMAIL).setValue(address);
+		return patientInOurCare(patient);
 	}
 
 	private Map<String, Object> rowOf(String patient) {

@@ -108,6 +108,9 @@ public abstract class CarnetServerTest {
 
 	protected IGenericClient fhirClient() {
 		FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+		// The first writes of a fresh server wait for the validator's warm-up (up to ~20 s on a loaded
+		// machine), longer than the client's default 10 s.
+		FHIR.getRestfulClientFactory().setSocketTimeout(60_000);
 		IGenericClient client = FHIR.newRestfulGenericClient(fhirBase());
 		client.registerInterceptor(new BearerTokenAuthInterceptor(token()));
 		return client;
