@@ -39,6 +39,12 @@ public class AccessConfig {
 
 	private static final Logger LOG = LoggerFactory.getLogger(AccessConfig.class);
 
+	/** Protections switched off for a benchmark must be acknowledged, checked before anything starts. */
+	@Bean
+	static BenchmarkPeerGuard benchmarkPeerGuard() {
+		return new BenchmarkPeerGuard();
+	}
+
 	@Bean
 	public ProfessionMatrix professionMatrix(AccessProperties access, ResourceLoader resources) {
 		return ProfessionMatrix.load(resources.getResource(access.professionMatrix()));
@@ -113,7 +119,6 @@ public class AccessConfig {
 			VisibleTotals totals, AccessProperties access, IInterceptorService jpaInterceptors, DaoRegistry daos,
 			MatchUrlService matchUrls, SearchOwners searchOwners) {
 		if (!access.enforced()) {
-			requireBenchmarkPeer(access, "carnet.access.enforced=false");
 			LOG.warn("THE ACCESS POLICY IS OFF (carnet.access.enforced=false): every token reads every space its scopes"
 					+ " name. This server is a benchmark peer and must never hold real data.");
 			return server -> {};
@@ -129,14 +134,6 @@ public class AccessConfig {
 			server.registerInterceptor(new ConditionalCreates(directoryTypes));
 			server.setPagingProvider(new CallerBoundPaging(server.getPagingProvider(), searchOwners));
 		};
-	}
-
-	/** Switching a protection off is for benchmarks only, and must be said twice. */
-	public static void requireBenchmarkPeer(AccessProperties access, String setting) {
-		if (!access.unprotectedBenchmarkPeer()) {
-			throw new IllegalStateException(setting + " is for benchmark peers only: it also needs "
-					+ "carnet.access.unprotected-benchmark-peer=true");
-		}
 	}
 
 	/**

@@ -8,8 +8,6 @@ import ca.uhn.fhir.jpa.binary.svc.NullBinaryStorageSvcImpl;
 import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
 import ca.uhn.fhir.jpa.binstore.FilesystemBinaryStorageSvcImpl;
 import javax.sql.DataSource;
-import org.carnetsante.access.AccessConfig;
-import org.carnetsante.access.AccessProperties;
 import org.carnetsante.fhir.FhirProperties;
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.slf4j.Logger;
@@ -92,11 +90,10 @@ public class DocumentsConfig {
 
 	/** The document rules on HAPI's storage (every write path) and ITI-67's on the FHIR server. */
 	@Bean
-	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents, AccessProperties access,
+	public FhirServerCustomizer documentRulesOnTheFhirServer(DocumentProperties documents,
 			DaoRegistry daos, DocumentBytes bytes, DocumentUniqueIds uniqueIds,
 			IInterceptorService jpaInterceptors, org.carnetsante.access.AccessPolicyService policy) {
 		if (!documents.rulesEnforced()) {
-			AccessConfig.requireBenchmarkPeer(access, "carnet.documents.rules-enforced=false");
 			LOG.warn("THE DOCUMENT RULES ARE OFF (carnet.documents.rules-enforced=false): sizes, hashes and uniqueIds "
 					+ "are not checked. This server is a benchmark peer and must never hold real data.");
 			return server -> {};

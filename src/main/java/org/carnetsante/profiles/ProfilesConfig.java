@@ -34,8 +34,7 @@ public class ProfilesConfig {
 			@Qualifier("myInstanceValidator") IInstanceValidatorModule instanceValidator,
 			ImplementationGuideProperties properties,
 			CarnetImplementationGuide implementationGuide,
-			IInterceptorService jpaInterceptorService,
-			org.carnetsante.access.AccessProperties access) {
+			IInterceptorService jpaInterceptorService) {
 		// HAPI's module for $validate; the same settings, with core validators reused, for every write.
 		ReusingInstanceValidator onWrite = new ReusingInstanceValidator(
 				(FhirInstanceValidator) instanceValidator, properties.validatorReuse(), properties.validatorPool());
@@ -44,7 +43,6 @@ public class ProfilesConfig {
 		if (properties.validateWrites()) {
 			jpaInterceptorService.registerInterceptor(validator);
 		} else {
-			org.carnetsante.access.AccessConfig.requireBenchmarkPeer(access, "carnet.ig.validate-writes=false");
 			org.slf4j.LoggerFactory.getLogger(ProfilesConfig.class).warn("WRITES ARE NOT VALIDATED (carnet.ig.validate-writes=false):"
 					+ " this server is a benchmark peer and must never hold real data.");
 		}
