@@ -92,8 +92,8 @@ public class FhirServerConfig {
 
 	@Bean
 	public FilterRegistrationBean<RequestBodyGuard> requestBodyGuard(FhirProperties fhir) {
-		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(
-				new RequestBodyGuard(fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth()));
+		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(new RequestBodyGuard(
+				fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth(), fhir.decimalBounds()));
 		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
 		return registration;
 	}
