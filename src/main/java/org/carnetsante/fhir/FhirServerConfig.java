@@ -1,5 +1,6 @@
 package org.carnetsante.fhir;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
@@ -65,7 +66,7 @@ public class FhirServerConfig {
 		server.registerInterceptor(capabilityStatement);
 
 		server.setPagingProvider(pagingProvider);
-		server.registerInterceptor(new PagingParameterGuard());
+		registerInputGuards(server, systemDao.getContext(), searchParamRegistry, fhir);
 		server.setDefaultPrettyPrint(false);
 		server.setServerAddressStrategy(
 				fhir.serverAddress().isBlank()
@@ -81,6 +82,20 @@ public class FhirServerConfig {
 		return server;
 	}
 
+	/**
+	 * Bad input gets a 4xx OperationOutcome, bounded CPU, and nothing written. Registered on the REST
+	 * server, their storage hooks run for every write and search that comes through it, batch and
+	 * transaction entries included.
+	 */
+	private static void registerInputGuards(RestfulServer server, FhirContext fhirContext,
+			ISearchParamRegistry searchParameters, FhirProperties fhir) {
+		DecimalBounds decimals = fhir.decimalBounds();
+		server.registerInterceptor(new StorableValueGuard(fhirContext, searchParameters, decimals, fhir.maxSearchValues()));
+		server.registerInterceptor(new ResultParameterGuard());
+		server.registerInterceptor(new ResourceIdGuard());
+		server.registerInterceptor(new SearchValueGuard(fhirContext, decimals));
+	}
+
 	@Bean
 	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
 		ServletRegistrationBean<RestfulServer> registration =
@@ -94,6 +109,14 @@ public class FhirServerConfig {
 	public FilterRegistrationBean<RequestBodyGuard> requestBodyGuard(FhirProperties fhir) {
 		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(new RequestBodyGuard(
 				fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth(), fhir.decimalBounds()));
+		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
+		return registration;
+	}
+
+	@Bean
+	public FilterRegistrationBean<QueryStringGuard> queryStringGuard(FhirProperties fhir) {
+		FilterRegistrationBean<QueryStringGuard> registration =
+				new FilterRegistrationBean<>(new QueryStringGuard(fhir.maxSearchValues()));
 		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
 		return registration;
 	}
