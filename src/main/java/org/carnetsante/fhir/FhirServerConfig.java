@@ -90,10 +90,12 @@ public class FhirServerConfig {
 	private static void registerInputGuards(RestfulServer server, FhirContext fhirContext,
 			ISearchParamRegistry searchParameters, FhirProperties fhir) {
 		DecimalBounds decimals = fhir.decimalBounds();
+		server.registerInterceptor(new RequestHeaderGuard(fhir.maxSearchValues()));
 		server.registerInterceptor(new StorableValueGuard(fhirContext, searchParameters, decimals, fhir.maxSearchValues()));
 		server.registerInterceptor(new ResultParameterGuard());
 		server.registerInterceptor(new ResourceIdGuard());
 		server.registerInterceptor(new SearchValueGuard(fhirContext, decimals));
+		server.registerInterceptor(new IfMatchPrecondition());
 	}
 
 	@Bean
