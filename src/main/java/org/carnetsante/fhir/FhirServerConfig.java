@@ -92,10 +92,14 @@ public class FhirServerConfig {
 		DecimalBounds decimals = fhir.decimalBounds();
 		server.registerInterceptor(new RequestHeaderGuard(fhir.maxSearchValues()));
 		server.registerInterceptor(new StorableValueGuard(fhirContext, searchParameters, decimals, fhir.maxSearchValues()));
+		server.registerInterceptor(
+				new TransactionBundleShape(fhirContext, searchParameters, fhir.maxBundleEntries(), fhir.maxSearchValues()));
+		server.registerInterceptor(new FhirPathPatchShape(fhirContext));
 		server.registerInterceptor(new ResultParameterGuard());
 		server.registerInterceptor(new ResourceIdGuard());
 		server.registerInterceptor(new SearchValueGuard(fhirContext, decimals));
 		server.registerInterceptor(new IfMatchPrecondition());
+		server.registerInterceptor(new ClientContentFailures());
 	}
 
 	@Bean
