@@ -100,6 +100,7 @@ public class FhirServerConfig {
 		server.registerInterceptor(new SearchValueGuard(fhirContext, decimals));
 		server.registerInterceptor(new IfMatchPrecondition());
 		server.registerInterceptor(new ClientContentFailures());
+		server.registerInterceptor(new TextSummary());
 	}
 
 	@Bean
