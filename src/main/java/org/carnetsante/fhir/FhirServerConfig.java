@@ -19,6 +19,8 @@ import java.util.List;
 import org.carnetsante.profiles.CarnetImplementationGuide;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -126,6 +128,13 @@ public class FhirServerConfig {
 				new FilterRegistrationBean<>(new QueryStringGuard(fhir.maxSearchValues()));
 		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
 		return registration;
+	}
+
+	/** Refusals of the web server itself, on the FHIR endpoint, as OperationOutcomes too. */
+	@Bean
+	public WebServerFactoryCustomizer<TomcatServletWebServerFactory> fhirErrorReports() {
+		return factory -> factory.addContextCustomizers(
+				context -> context.getParent().getPipeline().addValve(new FhirErrorReportValve()));
 	}
 
 	@Bean
