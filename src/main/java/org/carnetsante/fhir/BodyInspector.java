@@ -10,6 +10,13 @@ interface BodyInspector {
 	/** The next byte of the body (0–255). */
 	void inspect(int b);
 
+	/** The next {@code length} bytes of the body; inspectors may skip through runs they need not judge. */
+	default void inspect(byte[] bytes, int offset, int length) {
+		for (int i = offset; i < offset + length; i++) {
+			inspect(bytes[i] & 0xFF);
+		}
+	}
+
 	/** For bodies that need no inspection. */
 	BodyInspector NONE = b -> {};
 }

@@ -46,6 +46,27 @@ final class JsonBodyInspector implements BodyInspector {
 		this.decimals = decimals;
 	}
 
+	/**
+	 * Most of a large body is the inside of long strings that are no numeral (base64 data, text): those
+	 * are skipped to their next quote or backslash.
+	 */
+	@Override
+	public void inspect(byte[] bytes, int offset, int length) {
+		int end = offset + length;
+		int i = offset;
+		while (i < end) {
+			if (inString && !escaped && !stringIsNumeral && !stringIsName && !stringIsRootType) {
+				int b = bytes[i];
+				if (b != '"' && b != '\\') {
+					i++;
+					continue;
+				}
+			}
+			inspect(bytes[i] & 0xFF);
+			i++;
+		}
+	}
+
 	@Override
 	public void inspect(int b) {
 		if (numeral != null) {

@@ -147,9 +147,7 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 			int read = body.read(buffer, offset, length);
 			if (read > 0) {
 				count(read);
-				for (int i = offset; i < offset + read; i++) {
-					inspector.inspect(buffer[i] & 0xFF);
-				}
+				inspector.inspect(buffer, offset, read);
 			}
 			return read;
 		}

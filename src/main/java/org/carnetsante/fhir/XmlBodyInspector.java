@@ -20,6 +20,19 @@ final class XmlBodyInspector implements BodyInspector {
 	private boolean valueIsNumeral;
 	private int valueLength;
 
+	/** Text between tags, and attribute values that are no numeral, are skipped to what ends them. */
+	@Override
+	public void inspect(byte[] bytes, int offset, int length) {
+		int end = offset + length;
+		for (int i = offset; i < end; i++) {
+			int b = bytes[i];
+			if ((!inTag && b != '<') || (quote != 0 && !valueIsNumeral && b != quote)) {
+				continue;
+			}
+			inspect(b & 0xFF);
+		}
+	}
+
 	@Override
 	public void inspect(int b) {
 		if (!inTag) {
