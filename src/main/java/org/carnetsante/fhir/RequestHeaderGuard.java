@@ -32,14 +32,13 @@ public class RequestHeaderGuard {
 
 	private static final Set<RequestTypeEnum> VERSIONED_WRITES =
 			Set.of(RequestTypeEnum.PUT, RequestTypeEnum.PATCH, RequestTypeEnum.DELETE);
+	private static final String TRANSACTION_SEMANTICS = "X-Transaction-Semantics";
 
 	private final int maxSearchValues;
 
 	public RequestHeaderGuard(int maxSearchValues) {
 		this.maxSearchValues = maxSearchValues;
 	}
-
-	private static final String TRANSACTION_SEMANTICS = "X-Transaction-Semantics";
 
 	@Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
 	public void checkHeaders(RequestDetails request) {
