@@ -1,5 +1,6 @@
 package org.carnetsante.fhir;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
@@ -18,6 +19,8 @@ import java.util.List;
 import org.carnetsante.profiles.CarnetImplementationGuide;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -75,7 +78,7 @@ public class FhirServerConfig {
 		server.registerInterceptor(capabilityStatement);
 
 		server.setPagingProvider(pagingProvider);
-		server.registerInterceptor(new PagingParameterGuard());
+		registerInputGuards(server, systemDao.getContext(), searchParamRegistry, fhir);
 		server.setDefaultPrettyPrint(false);
 		server.setServerAddressStrategy(
 				fhir.serverAddress().isBlank()
@@ -91,6 +94,27 @@ public class FhirServerConfig {
 		return server;
 	}
 
+	/**
+	 * Bad input gets a 4xx OperationOutcome, bounded CPU, and nothing written. Registered on the REST
+	 * server, their storage hooks run for every write and search that comes through it, batch and
+	 * transaction entries included.
+	 */
+	private static void registerInputGuards(RestfulServer server, FhirContext fhirContext,
+			ISearchParamRegistry searchParameters, FhirProperties fhir) {
+		DecimalBounds decimals = fhir.decimalBounds();
+		server.registerInterceptor(new RequestHeaderGuard(fhir.maxSearchValues()));
+		server.registerInterceptor(new StorableValueGuard(fhirContext, searchParameters, decimals, fhir.maxSearchValues()));
+		server.registerInterceptor(
+				new TransactionBundleShape(fhirContext, searchParameters, fhir.maxBundleEntries(), fhir.maxSearchValues()));
+		server.registerInterceptor(new FhirPathPatchShape(fhirContext));
+		server.registerInterceptor(new ResultParameterGuard());
+		server.registerInterceptor(new ResourceIdGuard());
+		server.registerInterceptor(new SearchValueGuard(fhirContext, decimals));
+		server.registerInterceptor(new IfMatchPrecondition());
+		server.registerInterceptor(new ClientContentFailures());
+		server.registerInterceptor(new TextSummary());
+	}
+
 	@Bean
 	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
 		ServletRegistrationBean<RestfulServer> registration =
@@ -102,10 +126,25 @@ public class FhirServerConfig {
 
 	@Bean
 	public FilterRegistrationBean<RequestBodyGuard> requestBodyGuard(FhirProperties fhir) {
-		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(
-				new RequestBodyGuard(fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth()));
+		FilterRegistrationBean<RequestBodyGuard> registration = new FilterRegistrationBean<>(new RequestBodyGuard(
+				fhir.maxRequestBody().toBytes(), fhir.maxJsonNestingDepth(), fhir.decimalBounds()));
 		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
 		return registration;
+	}
+
+	@Bean
+	public FilterRegistrationBean<QueryStringGuard> queryStringGuard(FhirProperties fhir) {
+		FilterRegistrationBean<QueryStringGuard> registration =
+				new FilterRegistrationBean<>(new QueryStringGuard(fhir.maxSearchValues()));
+		registration.setUrlPatterns(List.of(FHIR_BASE_PATH + "/*"));
+		return registration;
+	}
+
+	/** Refusals of the web server itself, on the FHIR endpoint, as OperationOutcomes too. */
+	@Bean
+	public WebServerFactoryCustomizer<TomcatServletWebServerFactory> fhirErrorReports() {
+		return factory -> factory.addContextCustomizers(
+				context -> context.getParent().getPipeline().addValve(new FhirErrorReportValve()));
 	}
 
 	@Bean

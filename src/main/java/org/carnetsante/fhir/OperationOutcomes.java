@@ -1,6 +1,7 @@
 package org.carnetsante.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,13 +31,24 @@ public final class OperationOutcomes {
 		return outcome;
 	}
 
+	/** A 400 refusal carrying its OperationOutcome; {@code expression} may be null. */
+	public static InvalidRequestException invalid(
+			OperationOutcome.IssueType type, String expression, String diagnostics) {
+		return new InvalidRequestException(diagnostics, error(type, expression, diagnostics));
+	}
+
 	public static void write(HttpServletResponse response, int status, String issueCode, String diagnostics)
 			throws IOException {
-		OperationOutcome outcome = error(OperationOutcome.IssueType.fromCode(issueCode), null, diagnostics);
-		byte[] body = FHIR.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8);
+		byte[] body = json(issueCode, diagnostics).getBytes(StandardCharsets.UTF_8);
 		response.setStatus(status);
 		response.setContentType("application/fhir+json;charset=UTF-8");
 		response.setContentLength(body.length);
 		response.getOutputStream().write(body);
+	}
+
+	/** One error as FHIR JSON. */
+	static String json(String issueCode, String diagnostics) {
+		OperationOutcome outcome = error(OperationOutcome.IssueType.fromCode(issueCode), null, diagnostics);
+		return FHIR.newJsonParser().encodeResourceToString(outcome);
 	}
 }

@@ -1,6 +1,5 @@
 package org.carnetsante.fhir;
 
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -18,25 +17,29 @@ import java.util.zip.GZIPInputStream;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Guards the FHIR endpoint against bodies that would cost the server more than any real request:
- * larger than {@code carnet.fhir.max-request-body} (413), or JSON nested deeper than
- * {@code carnet.fhir.max-json-nesting-depth} (400). Both answers are OperationOutcomes and come
- * before anything is stored.
+ * Guards the FHIR endpoint against bodies that would cost the server more than any real request, or
+ * that HAPI's parsers would turn into a server error: larger than {@code carnet.fhir.max-request-body}
+ * (413); JSON nested too deep, with numbers out of {@link DecimalBounds} or misplaced nulls
+ * ({@link JsonBodyInspector}); XML with absurdly long numerals ({@link XmlBodyInspector}) (400).
+ * Form-encoded bodies are decoded by the servlet container: {@link QueryStringGuard} checks them. Every
+ * answer is an OperationOutcome and comes before anything is stored.
  *
  * <p>A declared {@code Content-Length} over the limit is refused at once. Otherwise the body is
- * counted as HAPI reads it, and reading past a limit raises the HAPI exception that HAPI turns into
- * the answer. A gzip-encoded body is inflated here, so the limit applies to what the server really
- * has to hold (a small compressed "bomb" would otherwise inflate in memory), and HAPI receives it
- * plain.
+ * counted and inspected as HAPI reads it, and reading past a limit raises the HAPI exception that
+ * HAPI turns into the answer. A gzip-encoded body is inflated here, so the limit applies to what the
+ * server really has to hold (a small compressed "bomb" would otherwise inflate in memory), and HAPI
+ * receives it plain.
  */
 public class RequestBodyGuard extends OncePerRequestFilter {
 
 	private final long maxBytes;
 	private final int maxJsonNestingDepth;
+	private final DecimalBounds decimals;
 
-	public RequestBodyGuard(long maxBytes, int maxJsonNestingDepth) {
+	public RequestBodyGuard(long maxBytes, int maxJsonNestingDepth, DecimalBounds decimals) {
 		this.maxBytes = maxBytes;
 		this.maxJsonNestingDepth = maxJsonNestingDepth;
+		this.decimals = decimals;
 	}
 
 	@Override
@@ -53,21 +56,31 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 		}
 		String encoding = request.getHeader("Content-Encoding");
 		boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
-		String contentType = request.getContentType();
-		boolean json = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json");
-		chain.doFilter(new GuardedRequest(request, gzip, json), response);
+		chain.doFilter(new GuardedRequest(request, gzip, inspectorFor(request.getContentType())), response);
+	}
+
+	/** JSON covers FHIR JSON and JSON Patch; XML covers FHIR XML (FHIRPath Patch is FHIR). */
+	private BodyInspector inspectorFor(String contentType) {
+		String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+		if (type.contains("json")) {
+			return new JsonBodyInspector(maxJsonNestingDepth, decimals);
+		}
+		if (type.contains("xml")) {
+			return new XmlBodyInspector();
+		}
+		return BodyInspector.NONE;
 	}
 
 	private final class GuardedRequest extends HttpServletRequestWrapper {
 
 		private final boolean gzip;
-		private final boolean json;
+		private final BodyInspector inspector;
 		private ServletInputStream guardedStream;
 
-		GuardedRequest(HttpServletRequest request, boolean gzip, boolean json) {
+		GuardedRequest(HttpServletRequest request, boolean gzip, BodyInspector inspector) {
 			super(request);
 			this.gzip = gzip;
-			this.json = json;
+			this.inspector = inspector;
 		}
 
 		@Override
@@ -75,7 +88,7 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 			if (guardedStream == null) {
 				ServletInputStream raw = super.getInputStream();
 				InputStream body = gzip ? new GZIPInputStream(raw) : raw;
-				guardedStream = new GuardedInputStream(raw, body, json);
+				guardedStream = new GuardedInputStream(raw, body, inspector);
 			}
 			return guardedStream;
 		}
@@ -110,24 +123,21 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 
 		private final ServletInputStream raw;
 		private final InputStream body;
-		private final boolean json;
+		private final BodyInspector inspector;
 		private long bytesRead;
-		private int depth;
-		private boolean inString;
-		private boolean escaped;
 
-		GuardedInputStream(ServletInputStream raw, InputStream body, boolean json) {
+		GuardedInputStream(ServletInputStream raw, InputStream body, BodyInspector inspector) {
 			this.raw = raw;
 			this.body = body;
-			this.json = json;
+			this.inspector = inspector;
 		}
 
 		@Override
 		public int read() throws IOException {
 			int next = body.read();
 			if (next >= 0) {
-				inspect(next);
 				count(1);
+				inspector.inspect(next);
 			}
 			return next;
 		}
@@ -136,10 +146,8 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 		public int read(byte[] buffer, int offset, int length) throws IOException {
 			int read = body.read(buffer, offset, length);
 			if (read > 0) {
-				for (int i = offset; i < offset + read; i++) {
-					inspect(buffer[i]);
-				}
 				count(read);
+				inspector.inspect(buffer, offset, read);
 			}
 			return read;
 		}
@@ -148,31 +156,6 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 			bytesRead += read;
 			if (bytesRead > maxBytes) {
 				throw new PayloadTooLargeException("Request body exceeds the limit of " + maxBytes + " bytes");
-			}
-		}
-
-		/** Tracks JSON nesting outside strings; multi-byte UTF-8 never looks like a JSON delimiter. */
-		private void inspect(int b) {
-			if (!json) {
-				return;
-			}
-			if (inString) {
-				if (escaped) {
-					escaped = false;
-				} else if (b == '\\') {
-					escaped = true;
-				} else if (b == '"') {
-					inString = false;
-				}
-			} else if (b == '"') {
-				inString = true;
-			} else if (b == '{' || b == '[') {
-				if (++depth > maxJsonNestingDepth) {
-					throw new InvalidRequestException(
-							"JSON body nested deeper than " + maxJsonNestingDepth + " levels");
-				}
-			} else if (b == '}' || b == ']') {
-				depth--;
 			}
 		}
 
