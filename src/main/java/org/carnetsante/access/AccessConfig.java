@@ -131,7 +131,7 @@ public class AccessConfig {
 		return server -> {
 			server.registerInterceptor(new AccessPolicyInterceptor(policy, totals));
 			server.registerInterceptor(new UniformNotFound(policy, daos));
-			server.registerInterceptor(new ConditionalCreates(directoryTypes));
+			server.registerInterceptor(new ConditionalForms(fhirContext, directoryTypes));
 			server.setPagingProvider(new CallerBoundPaging(server.getPagingProvider(), searchOwners));
 		};
 	}

@@ -87,10 +87,11 @@ public class ServedInteractions {
 	}
 
 	private void checkEntry(Bundle.BundleEntryComponent entry, String path) {
-		if (entry.hasResource()) {
+		Bundle.BundleEntryRequestComponent request = entry.getRequest();
+		// What a POST or PUT stores must be of a served type; a PATCH carries its patch (Parameters, Binary).
+		if (entry.hasResource() && (request.getMethod() == Bundle.HTTPVerb.POST || request.getMethod() == Bundle.HTTPVerb.PUT)) {
 			requireServed(entry.getResource().fhirType(), path + ".resource");
 		}
-		Bundle.BundleEntryRequestComponent request = entry.getRequest();
 		if (request.getUrl() == null || request.getMethod() == null) {
 			return; // the bundle's shape is checked apart
 		}

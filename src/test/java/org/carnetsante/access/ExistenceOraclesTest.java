@@ -190,6 +190,35 @@ class ExistenceOraclesTest extends CarnetServerTest {
 	}
 
 	@Test
+	void conditionalFormsThatWouldSearchThroughOtherDataAreRefusedWhateverTheyMatch() {
+		String patient = space.id(Item.PATIENT);
+		String nir = space.nir;
+		for (String reference : List.of(
+				"Patient?_has:DocumentReference:patient:type=11488-4",
+				"Patient?identifier=" + Fixtures.INS_DEMO_SYSTEM + "|" + nir + "&gender=female",
+				"Patient?family=Martin",
+				"DocumentReference?identifier=" + Fixtures.TEST_IDENTIFIER_SYSTEM + "|x")) {
+			String observation = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+					+ "\"subject\":{\"reference\":\"" + patient + "\"},\"derivedFrom\":[{\"reference\":\"" + reference + "\"}]}";
+			for (String body : List.of(observation, bundle("transaction", "{\"resource\":" + observation
+					+ ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}"))) {
+				long before = storedResourceVersions();
+				HttpResponse<String> response = send(post(body.startsWith("{\"resourceType\":\"Bundle") ? "" : "/Observation",
+						body).build());
+				assertThat(response.statusCode()).as(reference + ": " + response.body()).isEqualTo(400);
+				assertThat(response.body()).contains("is not served");
+				assertThat(storedResourceVersions()).isEqualTo(before);
+			}
+		}
+		HttpResponse<String> byType = send(request("/DocumentReference?patient=" + patient + "&type=11488-4")
+				.header("Content-Type", "application/json-patch+json")
+				.method("PATCH", HttpRequest.BodyPublishers.ofString("[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"current\"}]"))
+				.build());
+		assertThat(byType.statusCode()).as(byType.body()).isEqualTo(400);
+		assertThat(byType.body()).contains("names its resource by one identifier");
+	}
+
+	@Test
 	void negationsAndPartialValuesDoNotNameASpace() {
 		String gp = space.professionalToken(space.gp);
 		for (String search : List.of("/Patient?_id:not=" + ABSENT_ID, "/Patient?_id:missing=false",

@@ -175,7 +175,6 @@ class AccessLogTest extends CarnetServerTest {
 		java.util.Map<String, Integer> odd = java.util.Map.of(
 				// not a patient id: the search names no space
 				"/DocumentReference?status=current&patient=" + "p".repeat(300), 400,
-				"/DocumentReference?status=current&patient=" + URLEncoder.encode("a\u0000b\uD800", StandardCharsets.UTF_8), 400,
 				// HAPI refuses the value, and its answer repeats all 6000 characters: the entry keeps the first ones
 				"/DocumentReference?status=current&patient=" + patient.split("/")[1] + "&description=" + "x".repeat(6000), 400,
 				"/Patient/" + "9".repeat(120) + "/$everything", 404);

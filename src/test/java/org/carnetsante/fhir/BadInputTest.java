@@ -269,9 +269,8 @@ class BadInputTest extends FhirInputTest {
 						"<Observation xmlns=\"http://hl7.org/fhir\"><status value=\"final\"/><code><text value=\"x\"/></code>"
 								+ "<valueQuantity><value value=\"" + digits + "\"/></valueQuantity></Observation>", null,
 						"too long to be read as a number"),
-				refused("a probability beyond numeric(19,2)", 400, "POST", "/RiskAssessment", JSON,
-						"{\"resourceType\":\"RiskAssessment\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/{patient}\"},"
-								+ "\"prediction\":[{\"probabilityDecimal\":1e18}]}", "RiskAssessment.prediction[0].probabilityDecimal",
+				refused("a quantity beyond numeric(19,2)", 400, "POST", "/Observation", JSON,
+						observation("\"valueQuantity\":{\"value\":1e18}"), "Observation.valueQuantity.value",
 						"19 digits before its decimal point"),
 				refused("integer beyond 32 bits", 400, "POST", "/Observation", JSON,
 						observation("\"valueInteger\":99999999999"), null, "valueInteger"),
@@ -282,8 +281,8 @@ class BadInputTest extends FhirInputTest {
 						null, null, null, "401 digits"),
 				refused("lt1e999999 in a quantity search", 400, "GET",
 						"/Observation?patient={patient}&value-quantity=lt1e999999", null, null, null, "1000000 digits"),
-				refused("1e400 in a number search", 400, "GET", "/RiskAssessment?subject={patient}&probability=gt1e400",
-						null, null, null, "401 digits"),
+				refused("1e400 in a quantity search with a prefix", 400, "GET",
+						"/Observation?patient={patient}&value-quantity=gt1e400", null, null, null, "401 digits"),
 				refused("5,000 digits in a form-encoded search", 400, "POST", "/Observation/_search", FORM,
 						"patient={patient}&value-quantity=" + "1".repeat(5000), null, "digits in a row"),
 
