@@ -177,7 +177,8 @@ class AccessLogTest extends CarnetServerTest {
 				"/DocumentReference?status=current&patient=" + "p".repeat(300), 400,
 				// HAPI refuses the value, and its answer repeats all 6000 characters: the entry keeps the first ones
 				"/DocumentReference?status=current&patient=" + patient.split("/")[1] + "&description=" + "x".repeat(6000), 400,
-				"/Patient/" + "9".repeat(120) + "/$everything", 404);
+				// not a resource id at all
+				"/Patient/" + "9".repeat(120) + "/$everything", 400);
 		for (java.util.Map.Entry<String, Integer> each : odd.entrySet()) {
 			String path = each.getKey();
 			String id = "odd-" + UUID.randomUUID();

@@ -317,9 +317,13 @@ class FuzzedRequestsTest extends FhirInputTest {
 		return observation;
 	}
 
+	/** Spaces opened by this run: their INS must differ (one INS, one space: a repeated one is refused, 409). */
+	private static final java.util.concurrent.atomic.AtomicInteger SPACES_OPENED = new java.util.concurrent.atomic.AtomicInteger();
+
+	/** A NIR-shaped INS, unique in this run whatever the case's random draws (cases of nearby seeds draw alike). */
 	private static String nir(Random random) {
-		return String.format("%d%02d%02d75%03d%03d%02d", 1 + random.nextInt(2), random.nextInt(100), 1 + random.nextInt(12),
-				random.nextInt(1000), random.nextInt(1000), random.nextInt(100));
+		return String.format("%d%02d%02d75%08d", 1 + random.nextInt(2), random.nextInt(100), 1 + random.nextInt(12),
+				SPACES_OPENED.incrementAndGet());
 	}
 
 	/** A patient, their care team and two pieces of data, placeholders resolved within the transaction. */
