@@ -74,7 +74,8 @@ public final class RequestAccess {
 		return wanted;
 	}
 
-	void record(Access access) {
+	/** Journals a decision; the access log records the journal when the request ends. */
+	public void record(Access access) {
 		journal.add(access);
 	}
 

@@ -3,37 +3,22 @@ package org.carnetsante.audit;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.IPagingProvider;
+import org.carnetsante.fhir.DelegatingPagingProvider;
 
 /**
  * The FHIR server's paging, plus pages of the access log: its page ids carry their query
  * ({@link AuditLogQuery}); every other search is paged by the provider it wraps (HAPI's database-backed
  * paging).
  */
-class AuditLogPaging implements IPagingProvider {
+class AuditLogPaging extends DelegatingPagingProvider {
 
-	private final IPagingProvider searches;
 	private final AuditEventFactory events;
 	private final AuditEventStore store;
 
 	AuditLogPaging(IPagingProvider searches, AuditEventFactory events, AuditEventStore store) {
-		this.searches = searches;
+		super(searches);
 		this.events = events;
 		this.store = store;
-	}
-
-	@Override
-	public int getDefaultPageSize() {
-		return searches.getDefaultPageSize();
-	}
-
-	@Override
-	public int getMaximumPageSize() {
-		return searches.getMaximumPageSize();
-	}
-
-	@Override
-	public boolean canStoreSearchResults() {
-		return searches.canStoreSearchResults();
 	}
 
 	@Override
@@ -52,12 +37,7 @@ class AuditLogPaging implements IPagingProvider {
 				return null; // HAPI answers that the search is unknown
 			}
 		}
-		return searches.retrieveResultList(request, searchId);
-	}
-
-	@Override
-	public IBundleProvider retrieveResultList(RequestDetails request, String searchId, String pageId) {
-		return searches.retrieveResultList(request, searchId, pageId);
+		return super.retrieveResultList(request, searchId);
 	}
 
 	@Override
@@ -65,6 +45,6 @@ class AuditLogPaging implements IPagingProvider {
 		if (results instanceof AuditLogBundle log) {
 			return log.query().pageId();
 		}
-		return searches.storeResultList(request, results);
+		return super.storeResultList(request, results);
 	}
 }

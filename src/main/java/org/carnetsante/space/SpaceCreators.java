@@ -48,10 +48,18 @@ public class SpaceCreators {
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void spaceStored(IBaseResource created) {
+	public void spaceStored(IBaseResource created, RequestDetails request) {
 		if (created instanceof Patient patient && patient.getUserData(NEEDS_CARE_TEAM) instanceof CarnetCaller creator) {
 			patient.setUserData(NEEDS_CARE_TEAM, null);
-			daos.getResourceDao(CareTeam.class).create(careTeam(patient, creator), new SystemRequestDetails());
+			String team = daos.getResourceDao(CareTeam.class).create(careTeam(patient, creator), new SystemRequestDetails())
+					.getId().toUnqualifiedVersionless().getValue();
+			// Written for the caller: its request's access-log entry names it.
+			RequestAccess access = RequestAccess.of(request);
+			if (access != null) {
+				access.record(new RequestAccess.Access(ca.uhn.fhir.rest.api.RestOperationTypeEnum.CREATE, team,
+						java.util.Set.of(patient.getIdElement().getIdPart()),
+						org.carnetsante.access.AccessDecision.allow("the care relationship of whoever opens the space")));
+			}
 		}
 	}
 
