@@ -90,7 +90,7 @@ public class ConditionalForms {
 			}
 			String type = reference.substring(0, reference.indexOf('?'));
 			String query = reference.substring(reference.indexOf('?') + 1);
-			boolean patientByIdentifier = "Patient".equals(type) && BY_ONE_IDENTIFIER.matcher(query).matches();
+			boolean patientByIdentifier = "Patient".equals(type) && BY_ONE_IDENTIFIER.matcher(decoded(query)).matches();
 			if (!directoryTypes.contains(type) && !patientByIdentifier) {
 				throw refused("Conditional reference " + reference + " in " + where + " is not served: a conditional "
 						+ "reference names directory data or a Patient by one identifier (Patient?identifier=system|value)", where);
@@ -107,9 +107,18 @@ public class ConditionalForms {
 	}
 
 	private static void requireOneIdentifier(String query, String expression) {
-		if (!BY_ONE_IDENTIFIER.matcher(query).matches()) {
+		if (!BY_ONE_IDENTIFIER.matcher(decoded(query)).matches()) {
 			throw refused("A conditional patch names its resource by one identifier (identifier=system|value), not by "
 					+ query, expression);
+		}
+	}
+
+	/** A query as the client meant it ({@code %7C} is {@code |}); a malformed escape matches no served form. */
+	private static String decoded(String query) {
+		try {
+			return java.net.URLDecoder.decode(query, java.nio.charset.StandardCharsets.UTF_8);
+		} catch (IllegalArgumentException malformed) {
+			return "";
 		}
 	}
 
