@@ -65,11 +65,10 @@ public class AccessConfig {
 		return new SpaceRulesStore(dataSource, cache);
 	}
 
-	/** Other nodes' changes of space rules, on PostgreSQL (the embedded H2 database has one node). */
+	/** Other nodes' changes of space rules (followed through {@link org.carnetsante.fhir.DatabaseNotifications}). */
 	@Bean
-	@org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${carnet.db.url}'.startsWith('jdbc:postgresql:')")
-	public SpaceRulesChanges spaceRulesChanges(DataSource dataSource, SpaceRulesCache cache) {
-		return new SpaceRulesChanges(dataSource, cache);
+	public SpaceRulesChanges spaceRulesChanges(SpaceRulesCache cache) {
+		return new SpaceRulesChanges(cache);
 	}
 
 	@Bean

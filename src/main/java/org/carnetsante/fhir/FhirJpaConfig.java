@@ -89,6 +89,13 @@ public class FhirJpaConfig {
 		return new OncePerCluster(dataSource, clock, fhir.migrationTakeOverAfter());
 	}
 
+	/** The node's one listening connection, for every follower of other nodes' changes in the context. */
+	@Bean
+	public DatabaseNotifications databaseNotifications(DataSource dataSource,
+			org.springframework.beans.factory.ObjectProvider<DatabaseNotifications.Follower> followers) {
+		return new DatabaseNotifications(dataSource, followers.orderedStream().toList());
+	}
+
 	@Bean
 	static PostgresBatchedInserts postgresBatchedInserts() {
 		return new PostgresBatchedInserts();

@@ -167,12 +167,11 @@ public class AuthorizationServerConfig {
 		return new RevokedAccessTokens(database.jdbc(), clock, smart.clockSkew());
 	}
 
-	/** Revocations by the other nodes (PostgreSQL notifications), and the periodic reload on every database. */
+	/** Revocations by the other nodes, and the periodic reload (followed through {@link org.carnetsante.fhir.DatabaseNotifications}). */
 	@Bean
 	@ConditionalOnWebApplication
-	public RevokedAccessTokenChanges revokedAccessTokenChanges(
-			DataSource dataSource, RevokedAccessTokens revoked, SmartProperties smart) {
-		return new RevokedAccessTokenChanges(dataSource, revoked, smart.revocation().reloadInterval());
+	public RevokedAccessTokenChanges revokedAccessTokenChanges(RevokedAccessTokens revoked, SmartProperties smart, Clock clock) {
+		return new RevokedAccessTokenChanges(revoked, smart.revocation().reloadInterval(), clock);
 	}
 
 	@Bean

@@ -155,10 +155,6 @@ public class RevokedAccessTokens {
 		jdbc.update("DELETE FROM carnet_issued_access_token WHERE expires_at <= ?", before);
 	}
 
-	boolean notifiesOtherNodes() {
-		return notifiesOtherNodes;
-	}
-
 	/** Tokens that expired before this instant are refused by their expiry alone. */
 	private Instant oldestStanding() {
 		return clock.instant().minus(clockSkew);

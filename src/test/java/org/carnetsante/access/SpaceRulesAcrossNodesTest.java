@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
+import org.carnetsante.fhir.DatabaseNotifications;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.TestPostgres;
 import org.junit.jupiter.api.AfterEach;
@@ -43,14 +44,14 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 		final DataSource database;
 		final SpaceRulesCache cache = new SpaceRulesCache(1000, LIFETIME);
 		final SpaceRulesStore store;
-		final SpaceRulesChanges listener;
+		final DatabaseNotifications listener;
 
 		Node(boolean listens) {
 			String url = TestPostgres.jdbcUrl();
 			database = new DriverManagerDataSource(url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + name,
 					TestPostgres.user(), "");
 			store = new SpaceRulesStore(database, cache);
-			listener = listens ? new SpaceRulesChanges(database, cache) : null;
+			listener = listens ? new DatabaseNotifications(database, List.of(new SpaceRulesChanges(cache))) : null;
 		}
 	}
 
@@ -123,7 +124,10 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 		new TransactionTemplate(new DataSourceTransactionManager(node.database)).executeWithoutResult(status -> work.run());
 	}
 
-	/** Sessions of this database listening for space rule changes (the shared server's own listener among them). */
+	/**
+	 * Sessions of this database whose last statement was the LISTEN for space rule changes: the test
+	 * nodes' (which follow nothing else), perhaps the shared server's.
+	 */
 	private long listeners() {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
 				+ " AND query = 'LISTEN " + SpaceRulesChanges.CHANNEL + "'", Long.class);

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import org.carnetsante.fhir.DatabaseNotifications;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.TestBackendClient;
 import org.carnetsante.support.TestPostgres;
@@ -33,7 +34,7 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 
 	private static final Duration DEADLINE = Duration.ofSeconds(5);
 
-	private RevokedAccessTokenChanges secondNodeListening;
+	private DatabaseNotifications secondNodeListening;
 
 	@AfterEach
 	void stopTheSecondNode() {
@@ -93,7 +94,7 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		assertThat(count(standing)).isEqualTo(1);
 	}
 
-	/** Database sessions listening for revocations (the server's, and the second node's once it listens). */
+	/** Database sessions whose last statement was the LISTEN for revocations: the second node's once it listens, perhaps the server's. */
 	private int listeners() {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query = ?",
 				Integer.class, "LISTEN " + RevokedAccessTokens.CHANNEL);
@@ -112,7 +113,8 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		int listening = listeners();
 		DriverManagerDataSource database = new DriverManagerDataSource(TestPostgres.jdbcUrl(), TestPostgres.user(), "");
 		RevokedAccessTokens tokens = new RevokedAccessTokens(new JdbcTemplate(database), Clock.systemUTC(), Duration.ofSeconds(30));
-		secondNodeListening = new RevokedAccessTokenChanges(database, tokens, reloadInterval);
+		secondNodeListening = new DatabaseNotifications(database,
+				List.of(new RevokedAccessTokenChanges(tokens, reloadInterval, Clock.systemUTC())));
 		secondNodeListening.start();
 		awaitWithin(DEADLINE, () -> listeners() > listening);
 		return tokens;
