@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.carnetsante.fhir.DatabaseNotifications;
 import org.carnetsante.support.CarnetServerTest;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.carnetsante.support.Await;
 
 /**
  * Two nodes of a cluster on one PostgreSQL database (the test run's), each with its own connections, its
@@ -61,7 +61,7 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 		writer.listener.start();
 		reader.listener.start();
 		// A notification sent before a node's LISTEN took effect would never reach it.
-		awaitTrue("both nodes listen", () -> listeners() >= listeningBefore + 2);
+		Await.until("both nodes listen", DEADLINE, () -> listeners() >= listeningBefore + 2);
 	}
 
 	@AfterEach
@@ -85,7 +85,7 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 
 		inATransactionOf(writer, () -> writer.store.replace(derived("Consent/" + patient, patient, block)));
 
-		awaitTrue("the reader node sees the block", () -> rulesOn(reader, patient).blocks(gpKeys, null, Instant.now()));
+		Await.until("the reader node sees the block", DEADLINE, () -> rulesOn(reader, patient).blocks(gpKeys, null, Instant.now()));
 		assertThat(rulesOn(deaf, patient).blocks(gpKeys, null, Instant.now()))
 				.as("a node without the notification still answers from its cache: the eviction came from the NOTIFY")
 				.isFalse();
@@ -108,7 +108,7 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 				+ " WHERE application_name = ? AND query = 'LISTEN " + SpaceRulesChanges.CHANNEL + "'", Long.class, reader.name);
 
 		assertThat(terminated).isEqualTo(1);
-		awaitTrue("the reader node forgets what it cached", () -> rulesOn(reader, patient).blocks(gpKeys, null, Instant.now()));
+		Await.until("the reader node forgets what it cached", DEADLINE, () -> rulesOn(reader, patient).blocks(gpKeys, null, Instant.now()));
 	}
 
 	private static SpaceRules rulesOn(Node node, String patient) {
@@ -131,18 +131,5 @@ class SpaceRulesAcrossNodesTest extends CarnetServerTest {
 	private long listeners() {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
 				+ " AND query = 'LISTEN " + SpaceRulesChanges.CHANNEL + "'", Long.class);
-	}
-
-	private static void awaitTrue(String what, BooleanSupplier condition) {
-		Instant deadline = Instant.now().plus(DEADLINE);
-		while (!condition.getAsBoolean()) {
-			assertThat(Instant.now()).as(what + " within " + DEADLINE).isBefore(deadline);
-			try {
-				Thread.sleep(10);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(e);
-			}
-		}
 	}
 }

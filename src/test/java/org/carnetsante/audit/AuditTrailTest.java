@@ -16,13 +16,13 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.carnetsante.support.CarnetServerTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Status;
+import org.carnetsante.support.Await;
 
 /**
  * The access log never stops (issue 11 §5): an entry the database refuses is isolated from its batch
@@ -32,6 +32,8 @@ import org.springframework.boot.actuate.health.Status;
  * locks.
  */
 class AuditTrailTest extends CarnetServerTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(20);
 
 	@Autowired
 	AuditEventStore store;
@@ -57,7 +59,7 @@ class AuditTrailTest extends CarnetServerTest {
 			// The writer gets stuck on a first entry; the next ones wait together, then go as one batch with
 			// the duplicate id (which the primary key refuses).
 			recorded.add(requests.submit(() -> trail.record(entry(UUID.randomUUID().toString(), marker))));
-			awaitTrue(this::aWriterWaitsForTheLock);
+			Await.until("a writer waits for the lock", WAIT, this::aWriterWaitsForTheLock);
 			for (int i = 0; i < 10; i++) {
 				String id = UUID.randomUUID().toString();
 				ids.add(id);
@@ -65,7 +67,7 @@ class AuditTrailTest extends CarnetServerTest {
 			}
 			recorded.add(requests.submit(() -> trail.record(entry(twice, marker))));
 			recorded.add(requests.submit(() -> trail.record(entry(twice, marker))));
-			awaitTrue(() -> meters.get("carnet.audit.queue.size").gauge().value() == 12);
+			Await.until("queue of 12", WAIT, () -> meters.get("carnet.audit.queue.size").gauge().value() == 12);
 			lock.rollback();
 		}
 		for (Future<?> each : recorded) {
@@ -95,10 +97,10 @@ class AuditTrailTest extends CarnetServerTest {
 			trail.start();
 			waiting.add(requests.submit(() -> trail.record(entry(UUID.randomUUID().toString(), marker))));
 			// The writer holds the first entry (stuck on the lock); two more fill the queue.
-			awaitTrue(this::aWriterWaitsForTheLock);
+			Await.until("a writer waits for the lock", WAIT, this::aWriterWaitsForTheLock);
 			waiting.add(requests.submit(() -> trail.record(entry(UUID.randomUUID().toString(), marker))));
 			waiting.add(requests.submit(() -> trail.record(entry(UUID.randomUUID().toString(), marker))));
-			awaitTrue(() -> meters.get("carnet.audit.queue.size").gauge().value() == 2);
+			Await.until("queue of 2", WAIT, () -> meters.get("carnet.audit.queue.size").gauge().value() == 2);
 
 			assertThatThrownBy(() -> trail.record(entry(UUID.randomUUID().toString(), marker)))
 					.isInstanceOf(AuditTrail.AuditUnavailableException.class)
@@ -125,9 +127,9 @@ class AuditTrailTest extends CarnetServerTest {
 		try (Connection lock = lockTheLog()) {
 			trail.start();
 			requests.submit(() -> trail.record(entry(UUID.randomUUID().toString(), "held")));
-			awaitTrue(this::aWriterWaitsForTheLock);
+			Await.until("a writer waits for the lock", WAIT, this::aWriterWaitsForTheLock);
 			requests.submit(() -> trail.record(entry(left, "left")));
-			awaitTrue(() -> meters.get("carnet.audit.queue.size").gauge().value() == 1);
+			Await.until("queue of 1", WAIT, () -> meters.get("carnet.audit.queue.size").gauge().value() == 1);
 			stopping = Instant.now();
 			trail.stop();
 			stopped = Instant.now();
@@ -181,16 +183,6 @@ class AuditTrailTest extends CarnetServerTest {
 
 	private long count(String where, Object... arguments) {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE " + where, Long.class, arguments);
-	}
-
-	private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-		Instant deadline = Instant.now().plusSeconds(20);
-		while (!condition.getAsBoolean()) {
-			if (Instant.now().isAfter(deadline)) {
-				throw new AssertionError("condition not met within 20 s");
-			}
-			Thread.sleep(20);
-		}
 	}
 
 	private static AuditRecord entry(String id, String marker) {

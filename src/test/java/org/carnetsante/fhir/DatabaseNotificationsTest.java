@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.carnetsante.support.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.carnetsante.support.Await;
 
 /**
  * A node's one listening connection, on a throw-away database of the test PostgreSQL server: the
@@ -98,12 +97,12 @@ class DatabaseNotificationsTest {
 		notify("test_tokens", "authorization-a");
 		notify("test_rules", "Patient/2");
 
-		awaitTrue("both followers notified", () -> rules.payloads.size() == 2 && tokens.payloads.size() == 1);
+		Await.until("both followers notified", DEADLINE, () -> rules.payloads.size() == 2 && tokens.payloads.size() == 1);
 		assertThat(rules.payloads).containsExactly("Patient/1", "Patient/2");
 		assertThat(tokens.payloads).containsExactly("authorization-a");
 		assertThat(sql.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ?", Long.class, node))
 				.as("sessions of the node").isEqualTo(1);
-		awaitTrue("the beat goes on while listening", () -> rules.beats.get() >= 2 && tokens.beats.get() >= 2);
+		Await.until("the beat goes on while listening", DEADLINE, () -> rules.beats.get() >= 2 && tokens.beats.get() >= 2);
 	}
 
 	@Test
@@ -114,10 +113,10 @@ class DatabaseNotificationsTest {
 				"SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?", Long.class, node);
 
 		assertThat(terminated).isEqualTo(1);
-		awaitTrue("both followers told", () -> rules.notListening.get() == 1 && tokens.notListening.get() == 1);
-		awaitTrue("listening again", () -> rules.listening.get() == 2 && tokens.listening.get() == 2 && listens());
+		Await.until("both followers told", DEADLINE, () -> rules.notListening.get() == 1 && tokens.notListening.get() == 1);
+		Await.until("listening again", DEADLINE, () -> rules.listening.get() == 2 && tokens.listening.get() == 2 && listens());
 		notify("test_tokens", "authorization-b");
-		awaitTrue("notified after the loss", () -> tokens.payloads.contains("authorization-b"));
+		Await.until("notified after the loss", DEADLINE, () -> tokens.payloads.contains("authorization-b"));
 	}
 
 	@Test
@@ -135,7 +134,7 @@ class DatabaseNotificationsTest {
 		notifications = new DatabaseNotifications(new DriverManagerDataSource(
 				url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + node, TestPostgres.user(), ""), List.of(rules, tokens));
 		notifications.start();
-		awaitTrue("listening", () -> rules.listening.get() == 1 && tokens.listening.get() == 1 && listens());
+		Await.until("listening", DEADLINE, () -> rules.listening.get() == 1 && tokens.listening.get() == 1 && listens());
 	}
 
 	/** Whether the node's session is waiting for notifications, its LISTENs done. */
@@ -146,18 +145,5 @@ class DatabaseNotificationsTest {
 
 	private static void notify(String channel, String payload) {
 		sql.queryForList("SELECT pg_notify(?, ?)", channel, payload);
-	}
-
-	private static void awaitTrue(String what, BooleanSupplier condition) {
-		Instant deadline = Instant.now().plus(DEADLINE);
-		while (!condition.getAsBoolean()) {
-			assertThat(Instant.now()).as(what + " within " + DEADLINE).isBefore(deadline);
-			try {
-				Thread.sleep(10);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(e);
-			}
-		}
 	}
 }

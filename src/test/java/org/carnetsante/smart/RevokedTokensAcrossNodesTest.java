@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.carnetsante.fhir.DatabaseNotifications;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.TestBackendClient;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.carnetsante.support.Await;
 
 /**
  * Several nodes share one PostgreSQL: a second node's copy of the revoked access tokens (the real
@@ -59,7 +59,7 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 				.build());
 
 		assertThat(revoked.statusCode()).isEqualTo(200);
-		awaitWithin(DEADLINE, () -> secondNode.isRevoked(tokenId));
+		Await.until("the other node follows", DEADLINE, () -> secondNode.isRevoked(tokenId));
 	}
 
 	@Test
@@ -70,14 +70,14 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		jdbc.update("INSERT INTO carnet_revoked_access_token (jti, expires_at) VALUES (?, ?)",
 				expired, Timestamp.from(Instant.now().minus(Duration.ofHours(1))));
 		RevokedAccessTokens secondNode = secondNode(Duration.ofSeconds(1));
-		awaitWithin(DEADLINE, () -> count(expired) == 0);
+		Await.until("the other node follows", DEADLINE, () -> count(expired) == 0);
 		String tokenId = UUID.randomUUID().toString();
 
 		// Written as another node would, but its notification never arrives.
 		jdbc.update("INSERT INTO carnet_revoked_access_token (jti, expires_at) VALUES (?, ?)",
 				tokenId, Timestamp.from(Instant.now().plus(Duration.ofMinutes(5))));
 
-		awaitWithin(DEADLINE, () -> secondNode.isRevoked(tokenId));
+		Await.until("the other node follows", DEADLINE, () -> secondNode.isRevoked(tokenId));
 	}
 
 	@Test
@@ -90,7 +90,7 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		jdbc.update("INSERT INTO carnet_revoked_access_token (jti, expires_at) VALUES (?, ?)",
 				standing, Timestamp.from(Instant.now().plus(Duration.ofHours(1))));
 
-		awaitWithin(DEADLINE, () -> count(expired) == 0);
+		Await.until("the other node follows", DEADLINE, () -> count(expired) == 0);
 		assertThat(count(standing)).isEqualTo(1);
 	}
 
@@ -116,20 +116,7 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		secondNodeListening = new DatabaseNotifications(database,
 				List.of(new RevokedAccessTokenChanges(tokens, reloadInterval, Clock.systemUTC())));
 		secondNodeListening.start();
-		awaitWithin(DEADLINE, () -> listeners() > listening);
+		Await.until("the other node follows", DEADLINE, () -> listeners() > listening);
 		return tokens;
-	}
-
-	private static void awaitWithin(Duration deadline, BooleanSupplier done) {
-		Instant end = Instant.now().plus(deadline);
-		while (!done.getAsBoolean()) {
-			assertThat(Instant.now()).as("within " + deadline).isBefore(end);
-			try {
-				Thread.sleep(50);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(e);
-			}
-		}
 	}
 }

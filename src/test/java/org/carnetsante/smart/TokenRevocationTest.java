@@ -12,11 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.carnetsante.support.CarnetServerTest;
 import org.carnetsante.support.Fixtures;
 import org.carnetsante.support.SmartLaunch;
@@ -27,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.carnetsante.support.Await;
 
 /**
  * Access tokens are self-contained JWTs, yet they stop opening {@code /fhir} as soon as they no longer
@@ -182,7 +181,7 @@ class TokenRevocationTest extends CarnetServerTest {
 				claims.getJWTID(), Timestamp.from(claims.getExpirationTime().toInstant()));
 		jdbc.queryForList("SELECT pg_notify(?, ?)", RevokedAccessTokens.CHANNEL, "another-node");
 
-		awaitWithin(NOTIFICATION_DEADLINE, () -> read(access).statusCode() == 401);
+		Await.until("the revoked token refused", NOTIFICATION_DEADLINE, () -> read(access).statusCode() == 401);
 	}
 
 	// --- the pieces ---
@@ -216,19 +215,6 @@ class TokenRevocationTest extends CarnetServerTest {
 	private HttpResponse<String> get(String path, String token) {
 		return send(HttpRequest.newBuilder(URI.create(fhirBase() + path)).header("Authorization", "Bearer " + token)
 				.GET().build());
-	}
-
-	private static void awaitWithin(Duration deadline, BooleanSupplier done) {
-		Instant end = Instant.now().plus(deadline);
-		while (!done.getAsBoolean()) {
-			assertThat(Instant.now()).as("within " + deadline).isBefore(end);
-			try {
-				Thread.sleep(100);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException(e);
-			}
-		}
 	}
 
 	private static String enc(String value) {
