@@ -2,6 +2,7 @@
 """Helpers of bench/documents.sh, standard library only.
 
   patients BASE COUNT OUT_DIR          spaces with an INS, in the demo hospital's care; writes their NIRs
+                                       (OUT_DIR/nirs) and the paths to read them (OUT_DIR/patient.paths)
   push BASE NIRS CONCURRENCY SECONDS   ITI-65 provide bundles (SubmissionSet + DocumentReference + 30 KB
                                        PDF-like Binary, subject by conditional INS) pushed by CONCURRENCY
                                        clients for SECONDS; prints documents/s and latency percentiles
@@ -9,9 +10,13 @@
                                        the token from TOKEN_BASE's authorization server if given
   find BASE NIR SECONDS [AT_LEAST]     ITI-67 searches of one space, one at a time; prints latency percentiles;
                                        fails if a search answers fewer than AT_LEAST (1) documents
-  compare CONCURRENCY CARNET VANILLA SECONDS TICKS
-                                       the rounds of both (push lines with the server's CPU ticks): medians
-                                       and their ratios
+  token BASE                           the demo hospital's access token (nothing for a server without one)
+  compare WHAT SECONDS TICKS NAME=FILE...
+                                       the rounds of each server (lines "<rate> ... server-cpu-ticks N"):
+                                       medians, CPU per unit, and the first server's ratios to each other
+
+A BASE (or TOKEN_BASE) ending in "#no-token" is a server without an authorization server (the stock HAPI
+starter): no token is fetched or sent.
 
 Every command exits non-zero with a message on stderr when something it drives fails (an HTTP error, a
 search that finds nothing, a client thread that dies), and nothing waits without a limit: every HTTP
@@ -44,8 +49,26 @@ class BenchFailure(Exception):
     """Something the benchmark drives failed: the run must not report figures."""
 
 
+NO_TOKEN = "#no-token"
+
+
+def bearer(base):
+    """The demo hospital's token from BASE's authorization server, or None for a server without one."""
+    return None if base.endswith(NO_TOKEN) else access_bench.hospital_token(base)
+
+
+def server(base):
+    return base[: -len(NO_TOKEN)] if base.endswith(NO_TOKEN) else base
+
+
+def headers(token, **more):
+    return dict(more, **({"Authorization": "Bearer " + token} if token else {}))
+
+
 def patients(base, count, out_dir):
-    token = access_bench.hospital_token(base)
+    token = bearer(base)
+    base = server(base)
+    ids = []
     nirs = []
     for first in range(0, count, 50):
         entries = []
@@ -64,15 +87,19 @@ def patients(base, count, out_dir):
                 "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1750000000"}}},
                                 {"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.1",
                                                            "value": access_bench.DEMO_GP_IDNAT}}}]}})
-        created(post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries}),
-                len(entries), "spaces")
+        answer = created(post(base, "/fhir", token, {"resourceType": "Bundle", "type": "transaction", "entry": entries}),
+                         len(entries), "spaces")
+        ids.extend(entry["response"]["location"].split("/_history")[0] for entry in answer["entry"]
+                   if entry["response"]["location"].startswith("Patient/"))
     with open(os.path.join(out_dir, "nirs"), "w") as f:
         f.write("\n".join(nirs) + "\n")
+    with open(os.path.join(out_dir, "patient.paths"), "w") as f:
+        f.write("\n".join("/fhir/" + id for id in ids) + "\n")
 
 
 def post(base, path, token, body):
     request = urllib.request.Request(base + path, json.dumps(body).encode(),
-                                     {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
+                                     headers(token, **{"Content-Type": "application/fhir+json"}))
     with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return json.load(response)
 
@@ -119,7 +146,8 @@ def percentiles(latencies):
 
 
 def push(base, nirs_file, concurrency, seconds):
-    token = access_bench.hospital_token(base)
+    token = bearer(base)
+    base = server(base)
     nirs = [line.strip() for line in open(nirs_file) if line.strip()]
     pdf = pdf_like(30 * 1024)
     pdf_hash = base64.b64encode(hashlib.sha1(pdf).digest()).decode()
@@ -137,8 +165,7 @@ def push(base, nirs_file, concurrency, seconds):
             while time.monotonic() < deadline:
                 body = json.dumps(provide_bundle(random.choice(nirs), pdf, pdf_hash, pdf_base64)).encode()
                 started = time.monotonic()
-                connection.request("POST", "/fhir", body, {"Authorization": "Bearer " + token,
-                                                            "Content-Type": "application/fhir+json"})
+                connection.request("POST", "/fhir", body, headers(token, **{"Content-Type": "application/fhir+json"}))
                 response = connection.getresponse()
                 answer = response.read()
                 if response.status == 200:
@@ -172,7 +199,8 @@ def push(base, nirs_file, concurrency, seconds):
 
 
 def fill(base, nir, count, token_base=None):
-    token = access_bench.hospital_token(token_base or base)
+    token = bearer(token_base or base)
+    base = server(base)
     subject = "Patient?identifier=%s|%s" % (INS_SYSTEM, nir)
     for first in range(0, count, 100):
         entries = [{"request": {"method": "POST", "url": "DocumentReference"},
@@ -184,14 +212,15 @@ def fill(base, nir, count, token_base=None):
 
 
 def find(base, nir, seconds, at_least=1):
-    token = access_bench.hospital_token(base)
+    token = bearer(base)
+    base = server(base)
     url = urllib.parse.urlparse(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=HTTP_TIMEOUT)
     path = "/fhir/DocumentReference?status=current&patient.identifier=%s%%7C%s&_count=50" % (INS_SYSTEM, nir)
     latencies, deadline, total = [], time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         started = time.monotonic()
-        connection.request("GET", path, headers={"Authorization": "Bearer " + token, "Accept": "application/fhir+json"})
+        connection.request("GET", path, headers=headers(token, Accept="application/fhir+json"))
         response = connection.getresponse()
         answer = response.read()
         latencies.append(time.monotonic() - started)
@@ -208,34 +237,33 @@ def find(base, nir, seconds, at_least=1):
         len(latencies), total, p50, p95, p99))
 
 
-def compare(concurrency, carnet_file, vanilla_file, seconds, ticks_per_second):
-    """Medians of the rounds: documents/s (and that round's latencies), and the server's CPU per document."""
-    def rounds(path):
-        lines = [line.strip() for line in open(path) if line.startswith("documents/s")]
-        return sorted(lines, key=rate)
-
+def compare(what, seconds, ticks_per_second, servers):
+    """Medians of each server's rounds: the rate (and that round's other figures), the server's CPU per unit
+    (document or request); then the first server's ratios to each of the others."""
     def rate(line):
         return float(line.split()[1])
 
-    def cpu_ms_per_document(line):
+    def cpu_ms_per_unit(line):
         ticks = float(line.split("server-cpu-ticks")[1])
         return ticks * 1000.0 / float(ticks_per_second) / (rate(line) * float(seconds))
 
-    median_cpu = {}
-    median_line = {}
-    for name, path in (("carnet", carnet_file), ("vanilla", vanilla_file)):
-        lines = rounds(path)
+    median_line, median_cpu = {}, {}
+    for name, path in servers:
+        lines = sorted((line.strip() for line in open(path) if line.strip()), key=rate)
         if not lines:
             raise BenchFailure("compare: no round of %s recorded in %s" % (name, path))
         median_line[name] = lines[len(lines) // 2]
-        median_cpu[name] = sorted(cpu_ms_per_document(line) for line in lines)[len(lines) // 2]
-        print("concurrency %s  %-7s rounds: %s  median: %s  server CPU %.0f ms/document" % (
-            concurrency, name, " ".join("%.1f" % rate(line) for line in lines),
+        median_cpu[name] = sorted(cpu_ms_per_unit(line) for line in lines)[len(lines) // 2]
+        print("%s  %-12s rounds: %s  median: %s  server CPU %.2f ms/unit" % (
+            what, name, " ".join("%.1f" % rate(line) for line in lines),
             median_line[name].split("  server-cpu-ticks")[0], median_cpu[name]))
-    # Both ratios read "Carnet / vanilla" as efficiency: 1.0 is as fast, as cheap; below 1.0 Carnet costs more.
-    print("concurrency %s  ratio carnet / vanilla: %.2f (documents/s)  %.2f (vanilla's CPU per document / Carnet's)" % (
-        concurrency, rate(median_line["carnet"]) / rate(median_line["vanilla"]),
-        median_cpu["vanilla"] / median_cpu["carnet"]))
+    # Ratios read "first / other" as efficiency: 1.0 is as fast, as cheap; below 1.0 the first costs more.
+    first = servers[0][0]
+    for name, _ in servers[1:]:
+        print("%s  ratio %s / %s: %.2f (rate)  %.2f (%s's CPU per unit / %s's)" % (
+            what, first, name, rate(median_line[first]) / rate(median_line[name]),
+            median_cpu[name] / median_cpu[first], name, first))
+
 
 def main(command, args):
     if command == "patients":
@@ -245,7 +273,9 @@ def main(command, args):
     elif command == "fill":
         fill(args[0], args[1], int(args[2]), args[3] if len(args) > 3 else None)
     elif command == "compare":
-        compare(args[0], args[1], args[2], args[3], args[4])
+        compare(args[0], args[1], args[2], [tuple(arg.split("=", 1)) for arg in args[3:]])
+    elif command == "token":
+        print(bearer(args[0]) or "")
     elif command == "find":
         find(args[0], args[1], float(args[2]), int(args[3]) if len(args) > 3 else 1)
     else:
