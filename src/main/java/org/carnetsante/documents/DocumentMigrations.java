@@ -27,8 +27,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * <ul>
  *   <li>uniqueId claims move into their document's space ({@link DocumentUniqueIds});
  *   <li>documents without a recorded sender get one: who created their first version, as the access log
- *       recorded it (HAPI stores each version's request id in {@code meta.source}; the access log entry of
- *       that request names the caller). A document whose sender cannot be found keeps none: nobody has an
+ *       recorded it (HAPI stored each version's request id in {@code meta.source} until issue 12 turned
+ *       that off; the access log entry of that request names the caller). A document whose sender cannot be found keeps none: nobody has an
  *       author's rights on it but Carnet (the patient may still mask it).
  * </ul>
  */

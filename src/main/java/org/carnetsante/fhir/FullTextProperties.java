@@ -19,8 +19,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param elasticsearchProtocol {@code http} or {@code https}
  * @param elasticsearchUsername user for Elasticsearch, if it asks for one
  * @param elasticsearchPassword password for Elasticsearch
- * @param indexingSynchronization when a write returns: {@code sync} (the new text is searchable at
- *     once), {@code write-sync} or {@code async} (faster writes, searchable a moment later)
+ * @param indexingSynchronization when a write returns: {@code async} (the default: the write does not
+ *     wait for the index; the text is searchable once the background indexer has taken it, within
+ *     milliseconds), {@code write-sync} (waits for the index commit), {@code sync} (waits for commit and
+ *     refresh: the text is searchable when the write returns, at ~8 ms of CPU per write, and writers
+ *     queue behind each other's commits)
+ * @param commitInterval Lucene: at most one index commit (to disk) per interval; what is not yet
+ *     committed is already searchable, and is lost from the index if the node crashes (docs/performance.md)
+ * @param refreshInterval Lucene: how stale a search's view of the index may be ({@code 0}: a search sees
+ *     everything indexed before it)
+ * @param indexedTypes the resource types whose text users search ({@code _content}, {@code _text});
+ *     others are not indexed at all, and a full-text search on them answers 400
  */
 @ConfigurationProperties("carnet.search")
 public record FullTextProperties(
@@ -31,7 +40,10 @@ public record FullTextProperties(
 		@DefaultValue("http") String elasticsearchProtocol,
 		@DefaultValue("") String elasticsearchUsername,
 		@DefaultValue("") String elasticsearchPassword,
-		@DefaultValue("sync") String indexingSynchronization) {
+		@DefaultValue("async") String indexingSynchronization,
+		@DefaultValue("1s") java.time.Duration commitInterval,
+		@DefaultValue("0s") java.time.Duration refreshInterval,
+		@DefaultValue({"Patient", "DocumentReference", "Communication"}) java.util.List<String> indexedTypes) {
 
 	/** The Hibernate Search settings for the chosen backend. */
 	Map<String, String> hibernateSearchSettings(Path dataDir) {
@@ -50,6 +62,8 @@ public record FullTextProperties(
 					settings.put("hibernate.search.backend.directory.root", root.toString());
 				}
 				settings.put("hibernate.search.backend.lucene_version", "LUCENE_CURRENT");
+				settings.put("hibernate.search.backend.io.commit_interval", Long.toString(commitInterval.toMillis()));
+				settings.put("hibernate.search.backend.io.refresh_interval", Long.toString(refreshInterval.toMillis()));
 			}
 			case "elasticsearch" -> {
 				settings.put("hibernate.search.backend.type", "elasticsearch");
@@ -63,6 +77,9 @@ public record FullTextProperties(
 					settings.put("hibernate.search.backend.password", elasticsearchPassword);
 				}
 				settings.put("hibernate.search.schema_management.strategy", "create-or-update");
+				// HAPI's index settings: its analyzers' n-gram filters need a wider max_ngram_diff.
+				settings.put("hibernate.search.backend.schema_management.settings_file",
+						"ca/uhn/fhir/jpa/elastic/index-settings.json");
 			}
 			default -> throw new IllegalStateException(
 					"carnet.search.backend must be lucene or elasticsearch, not " + backend);
