@@ -5,7 +5,9 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,27 +51,31 @@ public class NotificationSender implements SmartLifecycle {
 	/** One pass: delivers what is due now; returns how many notifications it handled. */
 	public int deliverDue() {
 		List<NotificationOutbox.Pending> due = outbox.claimDue(delivery.batchSize(), delivery.lease());
+		// A patient told of several documents in one pass is read once; the address is not kept longer
+		// (the patient may change it at any time, on any node).
+		Map<String, Optional<String>> addresses = new HashMap<>();
 		for (NotificationOutbox.Pending notification : due) {
 			// A slow SMTP server must not let the lease run out mid-send: another node would send it again.
 			if (outbox.stillHeld(notification, spare)) {
-				deliver(notification);
+				deliver(notification, addresses);
 			}
 		}
 		return due.size();
 	}
 
-	private void deliver(NotificationOutbox.Pending notification) {
+	private void deliver(NotificationOutbox.Pending notification, Map<String, Optional<String>> addresses) {
+		// Cheapest question first: without a channel or the patient's wish, nothing needs the Patient read.
+		if (email.isEmpty()) {
+			outbox.done(notification, "NO_CHANNEL");
+			return;
+		}
 		if (!preferences.wantsEmail(notification.patientId(), notification.kind())) {
 			outbox.done(notification, "NOT_WANTED");
 			return;
 		}
-		Optional<String> address = emailOf(notification.patientId());
+		Optional<String> address = addresses.computeIfAbsent(notification.patientId(), this::emailOf);
 		if (address.isEmpty()) {
 			outbox.done(notification, "NO_ADDRESS");
-			return;
-		}
-		if (email.isEmpty()) {
-			outbox.done(notification, "NO_CHANNEL");
 			return;
 		}
 		try {

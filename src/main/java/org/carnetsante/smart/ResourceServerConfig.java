@@ -58,8 +58,8 @@ public class ResourceServerConfig {
 	@Order(3)
 	@ConditionalOnWebApplication
 	public SecurityFilterChain fhirApi(
-			HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock)
-			throws Exception {
+			HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock,
+			SmartProperties smart, RevokedAccessTokens revoked) throws Exception {
 		BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
 		BearerTokenAccessDeniedHandler denied = new BearerTokenAccessDeniedHandler();
 		http.authorizeHttpRequests(requests -> requests
@@ -73,7 +73,9 @@ public class ResourceServerConfig {
 						.anyRequest().authenticated())
 				.oauth2ResourceServer(resourceServer -> resourceServer
 						.bearerTokenResolver(bearerTokens())
-						.authenticationManagerResolver(tokenIssuers(tokens, claims, externalIssuers, clock))
+						.authenticationManagerResolver(new VerifiedTokens(tokenIssuers(tokens, claims, externalIssuers, clock),
+								revoked, clock, smart, smart.verifiedTokenCapacity(),
+								longest(smart.accessTokenLifetime(), smart.appAccessTokenLifetime())))
 						.authenticationEntryPoint((request, response, failure) -> {
 							challenge.commence(request, response, failure);
 							OperationOutcomes.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login",
@@ -88,6 +90,21 @@ public class ResourceServerConfig {
 				.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 				.csrf(csrf -> csrf.disable());
 		return http.build();
+	}
+
+	/**
+	 * No Micrometer observation around each security filter of each request: with an observation
+	 * registry present (the actuator's), Spring Security wraps every filter of the chain in one, which
+	 * cost about a tenth of a read's CPU. Nothing here uses them (no tracing); the HTTP request metrics
+	 * are the web server's, not these.
+	 */
+	@Bean
+	public org.springframework.security.config.observation.SecurityObservationSettings noSecurityFilterObservations() {
+		return org.springframework.security.config.observation.SecurityObservationSettings.noObservations();
+	}
+
+	private static Duration longest(Duration one, Duration other) {
+		return one.compareTo(other) >= 0 ? one : other;
 	}
 
 	/**

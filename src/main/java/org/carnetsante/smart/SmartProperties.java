@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat} when checking tokens and
  *     assertions
  * @param revocation how each node learns of revoked access tokens ({@link RevokedAccessTokens})
+ * @param verifiedTokenCapacity how many verified bearer tokens each node remembers, so that a token is
+ *     verified once rather than on every request ({@link VerifiedTokens}); 0 verifies every request
  */
 @ConfigurationProperties("carnet.smart")
 public record SmartProperties(
@@ -30,7 +32,8 @@ public record SmartProperties(
 		@DefaultValue("5m") Duration clientAssertionMaxLifetime,
 		@DefaultValue("30s") Duration clockSkew,
 		java.util.List<String> corsAllowedOrigins,
-		@DefaultValue Revocation revocation) {
+		@DefaultValue Revocation revocation,
+		@DefaultValue("10000") int verifiedTokenCapacity) {
 
 	/**
 	 * {@code carnet.smart.revocation.*}.

@@ -94,10 +94,10 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 		assertThat(count(standing)).isEqualTo(1);
 	}
 
-	/** Database sessions whose last statement was the LISTEN for revocations: the second node's once it listens, perhaps the server's. */
-	private int listeners() {
-		return jdbc.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query = ?",
-				Integer.class, "LISTEN " + RevokedAccessTokens.CHANNEL);
+	/** Whether the second node's session waits for notifications, its LISTEN done. */
+	private boolean listens(String node) {
+		return jdbc.queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ? AND state = 'idle'"
+				+ " AND query = ?", Integer.class, node, "LISTEN " + RevokedAccessTokens.CHANNEL) == 1;
 	}
 
 	private int count(String tokenId) {
@@ -110,13 +110,16 @@ class RevokedTokensAcrossNodesTest extends CarnetServerTest {
 	 * it by notification or by its periodic reload only.
 	 */
 	private RevokedAccessTokens secondNode(Duration reloadInterval) {
-		int listening = listeners();
-		DriverManagerDataSource database = new DriverManagerDataSource(TestPostgres.jdbcUrl(), TestPostgres.user(), "");
+		// Its own sessions, named: those of other nodes (the server's, an earlier test's closing) do not count.
+		String node = "second-node-" + UUID.randomUUID().toString().substring(0, 8);
+		String url = TestPostgres.jdbcUrl();
+		DriverManagerDataSource database = new DriverManagerDataSource(
+				url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + node, TestPostgres.user(), "");
 		RevokedAccessTokens tokens = new RevokedAccessTokens(new JdbcTemplate(database), Clock.systemUTC(), Duration.ofSeconds(30));
 		secondNodeListening = new DatabaseNotifications(database,
 				List.of(new RevokedAccessTokenChanges(tokens, reloadInterval, Clock.systemUTC())));
 		secondNodeListening.start();
-		Await.until("the other node follows", DEADLINE, () -> listeners() > listening);
+		Await.until("the second node listens", DEADLINE, () -> listens(node));
 		return tokens;
 	}
 }
