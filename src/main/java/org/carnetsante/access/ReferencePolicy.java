@@ -95,22 +95,30 @@ public class ReferencePolicy {
 		if (directory) {
 			return; // the same for everyone: HAPI resolves it, or answers that nothing matches
 		}
-		List<IBaseResource> matches = daos.getResourceDao(type)
-				.search(matchUrls.translateMatchUrl(url, fhirContext.getResourceDefinition(type)), new SystemRequestDetails())
-				.getAllResources();
-		if (matches.isEmpty() || matches.stream().noneMatch(match -> usable(access, match))) {
+		// Only the ids are needed to judge a space (its rules are per id): no Patient is loaded and parsed.
+		List<String> matches = access.matchesOf(url, conditional -> {
+			IFhirResourceDao<?> dao = daos.getResourceDao(type);
+			List<IIdType> ids = dao.searchForResourceIds(
+					matchUrls.translateMatchUrl(conditional, fhirContext.getResourceDefinition(type)), new SystemRequestDetails());
+			return ids.stream().map(IIdType::getIdPart).toList();
+		});
+		if (matches.stream().noneMatch(patient -> usableSpace(access, patient))) {
 			throw UniformNotFound.noMatch(url);
 		}
+	}
+
+	/** Whether the caller may make its resource refer to this patient's space. */
+	private boolean usableSpace(RequestAccess access, String patient) {
+		Actor actor = access.actor();
+		// A patient token names its own patient only: smart.PatientWriteGuard refuses any other (403), absent or not.
+		return actor.role().isPatientSide() || policy.decideFeedingSpace(access, patient).allowed();
 	}
 
 	/** Whether the caller may make its resource refer to this one. */
 	private boolean usable(RequestAccess access, IBaseResource target) {
 		String type = fhirContext.getResourceType(target);
 		if ("Patient".equals(type)) {
-			String patient = target.getIdElement().getIdPart();
-			Actor actor = access.actor();
-			// A patient token names its own patient only: smart.PatientWriteGuard refuses any other (403), absent or not.
-			return actor.role().isPatientSide() || policy.decideFeedingSpace(access, patient).allowed();
+			return usableSpace(access, target.getIdElement().getIdPart());
 		}
 		if (directoryTypes.contains(type)) {
 			return true;

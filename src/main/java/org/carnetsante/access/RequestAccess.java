@@ -34,6 +34,7 @@ public final class RequestAccess {
 	private final CarnetCaller caller;
 	private final Actor actor;
 	private final Map<String, SpaceRules> spaces = new HashMap<>();
+	private final Map<String, List<String>> resolvedConditionalUrls = new HashMap<>();
 	private final List<Access> journal = Collections.synchronizedList(new ArrayList<>());
 	/** The resource objects already judged (by identity), so that the response is not judged again. */
 	private final Set<Object> judged = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
@@ -72,6 +73,23 @@ public final class RequestAccess {
 			wanted.put(patient, spaces.get(patient));
 		}
 		return wanted;
+	}
+
+	/**
+	 * The ids a conditional reference matched, resolved once per request: a provide bundle names its space
+	 * by the same {@code Patient?identifier=…} in the SubmissionSet and in each document. Only matches are
+	 * remembered (a later entry of a batch may create what an earlier one did not find).
+	 */
+	synchronized List<String> matchesOf(String conditionalUrl, java.util.function.Function<String, List<String>> resolve) {
+		List<String> known = resolvedConditionalUrls.get(conditionalUrl);
+		if (known != null) {
+			return known;
+		}
+		List<String> matches = List.copyOf(resolve.apply(conditionalUrl));
+		if (!matches.isEmpty()) {
+			resolvedConditionalUrls.put(conditionalUrl, matches);
+		}
+		return matches;
 	}
 
 	/** Journals a decision; the access log records the journal when the request ends. */

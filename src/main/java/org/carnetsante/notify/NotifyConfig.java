@@ -53,8 +53,14 @@ public class NotifyConfig {
 		jpaInterceptors.registerInterceptor(new SubscriptionRules(subscribableTypes,
 				notify.subscriptions().allowedEndpoints(), notify.subscriptions().allowPrivateAddresses()));
 		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
-		jpaInterceptors.registerInterceptor(new SubscribableChanges(fhirContext, subscribableTypes));
 		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
+	}
+
+	/** HAPI's subscription submitter, for the changes a subscription can be about only. */
+	@Bean
+	@org.springframework.context.annotation.Primary
+	public SubscribableChanges subscribableChanges(FhirContext fhirContext, NotifyProperties notify) {
+		return new SubscribableChanges(fhirContext, Set.copyOf(notify.subscriptions().types()));
 	}
 
 	/** The e-mail channel, when an SMTP server is configured. */
