@@ -19,7 +19,7 @@
 #   push    ITI-65 provide bundles (SubmissionSet List + DocumentReference with SHA-1 and size + 30 KB
 #           PDF-like Binary; subject by conditional INS among PATIENTS spaces) by each concurrency of
 #           CONCURRENCIES for SECONDS: documents/s, p50/p95/p99, CPU ms per document; then the database
-#           (and data folder) bytes per pushed document.
+#           (and data folder) bytes per pushed document, and each server's resident memory.
 #   read    GET Patient/{id} (a random space), wrk with 16 connections: requests/s, percentiles, CPU.
 #   search  ITI-67 first page (`status=current&patient.identifier=INS`, _count=50) of one space holding
 #           200 documents while FILL documents are in the database, wrk with 4 and 16 connections.
@@ -176,6 +176,7 @@ for name in "${servers[@]}"; do
   pushed=$(( $(documents_in "${db[$name]}") - documents_before[$name] ))
   bytes=$(( $(db_bytes "${db[$name]}") + $(du -sb "$work/$name" | cut -f1) - bytes_before[$name] ))
   echo "stored per pushed document  $name: $((bytes / pushed / 1024)) KB (database and data folder; $pushed documents)"
+  echo "resident memory after the pushes  $name: $(awk '/^VmRSS/ {printf "%d MB", $2 / 1024}' "/proc/${pid[$name]}/status")"
 done
 
 # Reads and searches with wrk; each round's requests/s, latency percentiles and the server's CPU ticks.
