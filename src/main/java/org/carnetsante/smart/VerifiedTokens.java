@@ -33,6 +33,7 @@ public class VerifiedTokens implements AuthenticationManagerResolver<HttpServlet
 	private final RevokedAccessTokens revoked;
 	private final Clock clock;
 	private final SmartProperties smart;
+	/** Null when nothing is remembered (capacity 0). */
 	private final Cache<String, Verified> verified;
 
 	private record Verified(Authentication caller, Instant expiresAt, String tokenId) {}
@@ -47,13 +48,15 @@ public class VerifiedTokens implements AuthenticationManagerResolver<HttpServlet
 		this.revoked = revoked;
 		this.clock = clock;
 		this.smart = smart;
-		this.verified = Caffeine.newBuilder().maximumSize(capacity).expireAfterWrite(longestLifetime).build();
+		// Evictions on the calling thread: the capacity is a bound at every moment, not eventually.
+		this.verified = capacity == 0 ? null
+				: Caffeine.newBuilder().maximumSize(capacity).expireAfterWrite(longestLifetime).executor(Runnable::run).build();
 	}
 
 	@Override
 	public AuthenticationManager resolve(HttpServletRequest request) {
 		return authentication -> {
-			if (!(authentication instanceof BearerTokenAuthenticationToken bearer)) {
+			if (verified == null || !(authentication instanceof BearerTokenAuthenticationToken bearer)) {
 				return verifying.resolve(request).authenticate(authentication);
 			}
 			String key = smart.issuerFor(request) + ' ' + bearer.getToken();
