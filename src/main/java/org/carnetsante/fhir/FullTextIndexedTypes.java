@@ -35,9 +35,12 @@ public class FullTextIndexedTypes {
 	private static final Set<String> FULL_TEXT_PARAMETERS = Set.of("_content", "_text");
 
 	private final Set<String> indexedTypes;
+	/** The refusal's wording: the indexed types, in order. */
+	private final String refusal;
 
 	public FullTextIndexedTypes(Collection<String> indexedTypes) {
-		this.indexedTypes = Set.copyOf(new TreeSet<>(indexedTypes));
+		this.indexedTypes = Set.copyOf(indexedTypes);
+		this.refusal = "_content and _text are searched on " + String.join(", ", new TreeSet<>(indexedTypes)) + " only";
 	}
 
 	@Hook(Pointcut.JPA_INDEX_EXTRACT_FULLTEXT_CONTENT)
@@ -81,8 +84,7 @@ public class FullTextIndexedTypes {
 					.map(name -> name.contains(":") ? name.substring(0, name.indexOf(':')) : name)
 					.anyMatch(FULL_TEXT_PARAMETERS::contains);
 			if (fullText && !indexedTypes.contains(String.valueOf(request.getResourceName()))) {
-				throw OperationOutcomes.invalid(OperationOutcome.IssueType.NOTSUPPORTED, null,
-						"_content and _text are searched on " + String.join(", ", new TreeSet<>(indexedTypes)) + " only");
+				throw OperationOutcomes.invalid(OperationOutcome.IssueType.NOTSUPPORTED, null, refusal);
 			}
 		}
 	}
