@@ -5,6 +5,8 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -116,14 +118,14 @@ public class AccessConfig {
 	@Order(10)
 	public FhirServerCustomizer accessPolicyOnTheFhirServer(FhirContext fhirContext, AccessPolicyService policy,
 			VisibleTotals totals, AccessProperties access, IInterceptorService jpaInterceptors, DaoRegistry daos,
-			MatchUrlService matchUrls, SearchOwners searchOwners) {
+			MatchUrlService matchUrls, IIdHelperService<JpaPid> resourceIds, SearchOwners searchOwners) {
 		if (!access.enforced()) {
 			LOG.warn("THE ACCESS POLICY IS OFF (carnet.access.enforced=false): every token reads every space its scopes"
 					+ " name. This server is a benchmark peer and must never hold real data.");
 			return server -> {};
 		}
 		Set<String> directoryTypes = Set.copyOf(access.directoryTypes());
-		ReferencePolicy references = new ReferencePolicy(fhirContext, daos, matchUrls, policy, directoryTypes);
+		ReferencePolicy references = new ReferencePolicy(fhirContext, daos, matchUrls, resourceIds, policy, directoryTypes);
 		jpaInterceptors.registerInterceptor(
 				new WritePolicy(fhirContext, policy, references, directoryTypes, Set.copyOf(access.readOnlyTypes())));
 		jpaInterceptors.registerInterceptor(searchOwners);

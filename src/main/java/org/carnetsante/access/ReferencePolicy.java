@@ -3,6 +3,8 @@ package org.carnetsante.access;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -43,14 +45,16 @@ public class ReferencePolicy {
 	private final FhirContext fhirContext;
 	private final DaoRegistry daos;
 	private final MatchUrlService matchUrls;
+	private final IIdHelperService<JpaPid> resourceIds;
 	private final AccessPolicyService policy;
 	private final Set<String> directoryTypes;
 
-	public ReferencePolicy(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
-			Set<String> directoryTypes) {
+	public ReferencePolicy(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
+			IIdHelperService<JpaPid> resourceIds, AccessPolicyService policy, Set<String> directoryTypes) {
 		this.fhirContext = fhirContext;
 		this.daos = daos;
 		this.matchUrls = matchUrls;
+		this.resourceIds = resourceIds;
 		this.policy = policy;
 		this.directoryTypes = Set.copyOf(directoryTypes);
 	}
@@ -96,11 +100,18 @@ public class ReferencePolicy {
 			return; // the same for everyone: HAPI resolves it, or answers that nothing matches
 		}
 		// Only the ids are needed to judge a space (its rules are per id): no Patient is loaded and parsed.
+		// The search yields row keys; their FHIR ids come from HAPI's per-node cache of that mapping (a key's
+		// id never changes), where asking the DAO for ids would load every matching row to read it again.
 		List<String> matches = access.matchesOf(url, conditional -> {
 			IFhirResourceDao<?> dao = daos.getResourceDao(type);
-			List<IIdType> ids = dao.searchForResourceIds(
+			List<JpaPid> keys = dao.searchForIds(
 					matchUrls.translateMatchUrl(conditional, fhirContext.getResourceDefinition(type)), new SystemRequestDetails());
-			return ids.stream().map(IIdType::getIdPart).toList();
+			// The cache answers "Patient/12"; nothing for an id that is the row key's own number.
+			return keys.stream()
+					.map(key -> resourceIds.translatePidIdToForcedIdWithCache(key)
+							.map(id -> new IdType(id).getIdPart())
+							.orElseGet(() -> String.valueOf(key.getId())))
+					.toList();
 		});
 		if (matches.stream().noneMatch(patient -> usableSpace(access, patient))) {
 			throw UniformNotFound.noMatch(url);

@@ -3,6 +3,7 @@ package org.carnetsante.notify;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Properties;
@@ -59,8 +60,9 @@ public class NotifyConfig {
 	/** HAPI's subscription submitter, for the changes a subscription can be about only. */
 	@Bean
 	@org.springframework.context.annotation.Primary
-	public SubscribableChanges subscribableChanges(FhirContext fhirContext, NotifyProperties notify) {
-		return new SubscribableChanges(fhirContext, Set.copyOf(notify.subscriptions().types()));
+	public SubscribableChanges subscribableChanges(FhirContext fhirContext, SubscriptionRegistry activeSubscriptions,
+			NotifyProperties notify) {
+		return new SubscribableChanges(fhirContext, activeSubscriptions, Set.copyOf(notify.subscriptions().types()));
 	}
 
 	/** The e-mail channel, when an SMTP server is configured. */
