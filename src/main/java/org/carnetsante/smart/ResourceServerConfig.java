@@ -54,12 +54,18 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 @Configuration(proxyBeanMethods = false)
 public class ResourceServerConfig {
 
+	/** Every bearer token of the API is verified through this: fully once per node, then remembered. */
+	@Bean
+	public VerifiedTokens verifiedTokens(JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers,
+			Clock clock, SmartProperties smart, RevokedAccessTokens revoked) {
+		return new VerifiedTokens(tokenIssuers(tokens, claims, externalIssuers, clock), revoked, clock, smart,
+				smart.verifiedTokenCapacity(), longest(smart.accessTokenLifetime(), smart.appAccessTokenLifetime()));
+	}
+
 	@Bean
 	@Order(3)
 	@ConditionalOnWebApplication
-	public SecurityFilterChain fhirApi(
-			HttpSecurity http, JwtDecoder tokens, TokenClaimNames claims, ExternalIssuers externalIssuers, Clock clock,
-			SmartProperties smart, RevokedAccessTokens revoked) throws Exception {
+	public SecurityFilterChain fhirApi(HttpSecurity http, VerifiedTokens verifiedTokens) throws Exception {
 		BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
 		BearerTokenAccessDeniedHandler denied = new BearerTokenAccessDeniedHandler();
 		http.authorizeHttpRequests(requests -> requests
@@ -73,9 +79,7 @@ public class ResourceServerConfig {
 						.anyRequest().authenticated())
 				.oauth2ResourceServer(resourceServer -> resourceServer
 						.bearerTokenResolver(bearerTokens())
-						.authenticationManagerResolver(new VerifiedTokens(tokenIssuers(tokens, claims, externalIssuers, clock),
-								revoked, clock, smart, smart.verifiedTokenCapacity(),
-								longest(smart.accessTokenLifetime(), smart.appAccessTokenLifetime())))
+						.authenticationManagerResolver(verifiedTokens)
 						.authenticationEntryPoint((request, response, failure) -> {
 							challenge.commence(request, response, failure);
 							OperationOutcomes.write(response, HttpServletResponse.SC_UNAUTHORIZED, "login",

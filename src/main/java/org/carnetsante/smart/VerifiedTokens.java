@@ -9,8 +9,8 @@ import java.time.Instant;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationManagerResolver;
 import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /**
  * Verifies each bearer token once per node, not once per request. An app sends the same token with
@@ -53,6 +53,15 @@ public class VerifiedTokens implements AuthenticationManagerResolver<HttpServlet
 				: Caffeine.newBuilder().maximumSize(capacity).expireAfterWrite(longestLifetime).executor(Runnable::run).build();
 	}
 
+	/** How many verified tokens this node remembers now (0 with capacity 0). */
+	public long remembered() {
+		if (verified == null) {
+			return 0;
+		}
+		verified.cleanUp();
+		return verified.estimatedSize();
+	}
+
 	@Override
 	public AuthenticationManager resolve(HttpServletRequest request) {
 		return authentication -> {
@@ -68,8 +77,9 @@ public class VerifiedTokens implements AuthenticationManagerResolver<HttpServlet
 			// Unknown, expired or revoked since: the full verification decides, and words any refusal.
 			verified.invalidate(key);
 			Authentication caller = verifying.resolve(request).authenticate(authentication);
-			if (caller instanceof JwtAuthenticationToken jwt && jwt.getToken().getExpiresAt() != null) {
-				verified.put(key, new Verified(caller, jwt.getToken().getExpiresAt(), jwt.getToken().getId()));
+			// Carnet's caller (CallerAuthentication) and Spring's JwtAuthenticationToken both carry the Jwt.
+			if (caller != null && caller.getCredentials() instanceof Jwt jwt && jwt.getExpiresAt() != null) {
+				verified.put(key, new Verified(caller, jwt.getExpiresAt(), jwt.getId()));
 			}
 			return caller;
 		};

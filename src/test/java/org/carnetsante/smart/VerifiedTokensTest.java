@@ -20,17 +20,20 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /**
  * A bearer token is verified once per node; what can change since — expiry, revocation — is checked on
  * every request, and anything in doubt goes through the full verification again. The full verification
  * here stands for Spring Security's (signature, issuer, audience): it accepts the tokens it issued below,
- * counts its calls, and refuses once told to.
+ * counts its calls, and refuses once told to; what it answers is what the server's answers, Carnet's
+ * caller built by {@link CallerFromToken} ({@code ServerRemembersVerifiedTokensTest} checks the server).
  */
 class VerifiedTokensTest {
 
 	private static final Instant START = Instant.parse("2026-11-30T10:00:00Z");
+	private static final CallerFromToken CALLERS = new CallerFromToken(new TokenClaimNames("scope", "fhirUser", "patient",
+			"profession", "specialty", "idnat", "organization", "purpose_of_use", "client_id", "space_relationship",
+			"organization_sector", "name"));
 
 	private final AtomicInteger verifications = new AtomicInteger();
 	private volatile boolean refuseEverything;
@@ -158,7 +161,7 @@ class VerifiedTokensTest {
 		}
 		Jwt jwt = Jwt.withTokenValue(bearer.getToken()).header("alg", "RS256").jti(parts[0]).expiresAt(expiresAt)
 				.issuedAt(START).subject("someone").build();
-		return new JwtAuthenticationToken(jwt);
+		return CALLERS.convert(jwt);
 	}
 
 	private static Authentication authenticate(VerifiedTokens tokens, String host, String token) {
