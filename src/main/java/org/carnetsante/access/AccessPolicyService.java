@@ -180,6 +180,11 @@ public class AccessPolicyService implements IConsentService {
 		return policy.decide(actor, facts, spaces.rulesOf(facts.patients()), clock.instant());
 	}
 
+	/** The ids of the patients whose spaces hold this resource. */
+	public Set<String> patientsOf(IBaseResource resource) {
+		return factsOf(resource).patients();
+	}
+
 	public AccessDecision decideAndRecord(RequestDetails request, IBaseResource resource) {
 		RequestAccess access = RequestAccess.of(request);
 		if (access == null) {

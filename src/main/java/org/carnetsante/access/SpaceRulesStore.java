@@ -100,6 +100,28 @@ public class SpaceRulesStore {
 		return jdbc.queryForList("SELECT 1 FROM carnet_space_rule", Integer.class).isEmpty();
 	}
 
+	/**
+	 * The spaces whose rules name one of these actor keys (in any rule: a care team, a permit, a block);
+	 * what they let the actor do is for the policy to judge. Ordered by patient id.
+	 */
+	public List<String> spacesNaming(Collection<String> actorKeys) {
+		if (actorKeys.isEmpty()) {
+			return List.of();
+		}
+		List<String> conditions = new ArrayList<>();
+		List<Object> patterns = new ArrayList<>();
+		for (String key : actorKeys) {
+			conditions.add("rules LIKE ? ESCAPE '!'");
+			// The key as a JSON string, with LIKE's wildcards taken literally.
+			patterns.add("%" + JSON_STRING_QUOTE + key.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+					+ JSON_STRING_QUOTE + "%");
+		}
+		return jdbc.queryForList("SELECT DISTINCT patient_id FROM carnet_space_rule WHERE " + String.join(" OR ", conditions)
+				+ " ORDER BY patient_id", String.class, patterns.toArray());
+	}
+
+	private static final String JSON_STRING_QUOTE = "\"";
+
 	/** The rules of each of these spaces (spaces with none get {@link SpaceRules#NONE}). */
 	public Map<String, SpaceRules> rulesOf(Collection<String> patients) {
 		return cache.rulesOf(patients, this::load);

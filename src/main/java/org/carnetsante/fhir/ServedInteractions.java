@@ -27,7 +27,8 @@ import org.hl7.fhir.r4.model.StringType;
  *   <li>a resource type outside {@code carnet.fhir.resource-types}: 404, worded as for an unknown type;
  *   <li>an operation other than {@code [type]/$validate} (create mode only),
  *       {@code Patient/[id]/$everything}, {@code Patient/[id]/$access-log} and
- *       {@code Patient/[id]/$notification-preferences}: 400;
+ *       {@code Patient/[id]/$notification-preferences}, and Bulk Data {@code $export} (on the server,
+ *       {@code Patient} and {@code Group/[id]}): 400;
  *   <li>the history of a whole type or of the server (only one resource's history is served): 400;
  *   <li>conditional update and conditional delete (a resource is changed or deleted by its id; the
  *       metadata update of a document by identifier is a conditional PATCH, which is served): 400.
@@ -37,15 +38,41 @@ import org.hl7.fhir.r4.model.StringType;
 @Interceptor
 public class ServedInteractions {
 
-	/** An operation served, and where: on a type ({@code [type]/$op}) or on one Patient ({@code Patient/[id]/$op}). */
-	private record ServedOperation(String name, String type, boolean onInstance) {}
+	/**
+	 * An operation served, and where: on the server ({@code $op}), on a type ({@code [type]/$op}, any
+	 * type when {@code type} is null) or on one resource ({@code [type]/[id]/$op}).
+	 */
+	private record ServedOperation(String name, String type, boolean onInstance, boolean onServer) {
+
+		ServedOperation(String name, String type, boolean onInstance) {
+			this(name, type, onInstance, false);
+		}
+
+		boolean servedAt(String typeNamed, boolean instance) {
+			if (onServer) {
+				return typeNamed == null;
+			}
+			return onInstance == instance && (type == null ? typeNamed != null && !instance : type.equals(typeNamed));
+		}
+
+		String where() {
+			return onServer ? name : (type == null ? "[type]" : type) + (onInstance ? "/[id]/" : "/") + name;
+		}
+	}
 
 	private static final List<ServedOperation> OPERATIONS = List.of(
 			// A vendor checks a resource against the guide before sending it.
 			new ServedOperation("$validate", null, false),
 			new ServedOperation("$everything", "Patient", true),
 			new ServedOperation("$access-log", "Patient", true),
-			new ServedOperation("$notification-preferences", "Patient", true));
+			new ServedOperation("$notification-preferences", "Patient", true),
+			// Bulk Data export for hospital systems (org.carnetsante.export).
+			new ServedOperation("$export", null, false, true),
+			new ServedOperation("$export", "Patient", false),
+			new ServedOperation("$export", "Group", true));
+	private static final Set<String> ASYNCHRONOUS = Set.of("$export");
+	private static final String SERVED_OPERATIONS = OPERATIONS.stream().map(ServedOperation::where)
+			.collect(java.util.stream.Collectors.joining(", "));
 	private static final Pattern TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
 	private static final String HISTORY = "_history";
 	/** How a type that is not served is answered (as HAPI words an unknown type). */
@@ -136,13 +163,14 @@ public class ServedInteractions {
 			if (segment.startsWith("$")) {
 				String type = typed ? first : null;
 				boolean onInstance = typed && i == 2;
+				boolean inBundle = expression != null;
 				boolean served = i == segments.size() - 1 && OPERATIONS.stream().anyMatch(operation ->
-						operation.name().equals(segment) && operation.onInstance() == onInstance
-								&& (operation.type() == null ? type != null && !onInstance : operation.type().equals(type)));
+						operation.name().equals(segment) && operation.servedAt(type, onInstance)
+								// An asynchronous kick-off has no place among a bundle's entries.
+								&& !(inBundle && ASYNCHRONOUS.contains(segment)));
 				if (!served) {
 					throw refused("Operation " + segment + " is not served here on " + (typed ? path : "the server")
-							+ "; served: [type]/$validate, Patient/[id]/$everything, Patient/[id]/$access-log, "
-							+ "Patient/[id]/$notification-preferences", expression);
+							+ "; served: " + SERVED_OPERATIONS, expression);
 				}
 				if ("$validate".equals(segment)) {
 					requireCreateMode(mode, expression);

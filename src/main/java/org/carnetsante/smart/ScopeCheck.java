@@ -30,6 +30,8 @@ public class ScopeCheck {
 	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex");
 	/** Operations that return resources of every type, and so need read on every type. */
 	private static final Set<String> EVERY_TYPE_OPERATIONS = Set.of("$everything");
+	/** Bulk Data export: checked by the operation, type by type (org.carnetsante.export). */
+	private static final String BULK_EXPORT = "$export";
 
 	private final FhirContext fhirContext;
 
@@ -46,6 +48,13 @@ public class ScopeCheck {
 				.orElseThrow(() -> new AuthenticationException("A bearer token is required"));
 		List<SmartScope> scopes = caller.scopes();
 		String type = request.getResourceName();
+		if (BULK_EXPORT.equals(request.getOperation())) {
+			// Bulk Data export bounds the types it exports by the token's system scopes itself.
+			if (scopes.stream().noneMatch(scope -> scope.interactions().contains(Interaction.READ) && !scope.isConstrained())) {
+				throw new ForbiddenOperationException("The token's scopes grant read on no resource type: nothing can be exported");
+			}
+			return;
+		}
 		switch (operation) {
 			case READ, VREAD, HISTORY_INSTANCE -> require(scopes, type, Interaction.READ, Map.of());
 			case SEARCH_TYPE -> {

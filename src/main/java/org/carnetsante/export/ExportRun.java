@@ -1,0 +1,214 @@
+package org.carnetsante.export;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
+import ca.uhn.fhir.context.RuntimeSearchParam;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.DateParam;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.carnetsante.access.AccessPolicyService;
+import org.carnetsante.access.Actor;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * One export's work, on the node that claimed it: the spaces it covers ({@link ExportSpaces}), then, a
+ * batch of spaces at a time and type by type, the resources of those spaces read from the database,
+ * each judged by the access policy for the hospital that asked (the actor captured at kick-off, never
+ * a system request), and written as NDJSON. What the policy withholds is not written and not counted.
+ * Each space's access-log entry is written, durably, before the export is marked complete (its files
+ * are served only then).
+ */
+final class ExportRun {
+
+	/** Marks resources whose elements were cut by {@code _elements} (FHIR's SUBSETTED). */
+	private static final Coding SUBSETTED = new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+			"SUBSETTED", "subsetted");
+
+	/** What the run found, per space: resources written by type. */
+	record Outcome(Map<String, Map<String, Integer>> writtenBySpace, List<ExportJobs.ExportFile> files, long written) {}
+
+	private final FhirContext fhirContext;
+	private final DaoRegistry daos;
+	private final MatchUrlService matchUrls;
+	private final AccessPolicyService policy;
+	private final ExportProperties properties;
+	private final Clock clock;
+
+	ExportRun(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
+			ExportProperties properties, Clock clock) {
+		this.fhirContext = fhirContext;
+		this.daos = daos;
+		this.matchUrls = matchUrls;
+		this.policy = policy;
+		this.properties = properties;
+		this.clock = clock;
+	}
+
+	/**
+	 * Runs the export over these spaces (and reports the ones asked for that it may not reach);
+	 * {@code progress} is called between batches with the spaces done and the resources written, and
+	 * answers false when the export is no longer this node's (cancelled, taken over): the run stops.
+	 */
+	Outcome run(ExportRequest request, Actor actor, List<String> spaces, List<String> notAccessible, NdjsonFiles files,
+			Progress progress) {
+		IParser parser = fhirContext.newJsonParser().setPrettyPrint(false);
+		Set<String> elements = elementsToKeep(request.elements());
+		if (!elements.isEmpty()) {
+			parser.setEncodeElements(elements);
+		}
+		Map<String, Map<String, Integer>> writtenBySpace = new LinkedHashMap<>();
+		long written = 0;
+		int batchSize = Math.max(1, properties.spacesPerBatch());
+		for (int from = 0; from < spaces.size(); from += batchSize) {
+			List<String> batch = spaces.subList(from, Math.min(spaces.size(), from + batchSize));
+			for (String type : request.types()) {
+				for (IBaseResource resource : resourcesOf(type, batch, request)) {
+					if (!policy.decideFor(actor, resource).allowed()) {
+						continue;
+					}
+					if (!elements.isEmpty() && resource instanceof Resource subset) {
+						subset.getMeta().addTag(SUBSETTED);
+					}
+					files.append(NdjsonFiles.OUTPUT, type, parser.encodeResourceToString(resource));
+					written++;
+					for (String space : spacesOf(resource, batch)) {
+						writtenBySpace.computeIfAbsent(space, key -> new TreeMap<>()).merge(type, 1, Integer::sum);
+					}
+				}
+				// Also the node's heartbeat: reported after each type, so a batch never outlasts it.
+				if (!progress.report(from, written)) {
+					throw new ExportLost();
+				}
+			}
+		}
+		IParser errors = fhirContext.newJsonParser().setPrettyPrint(false);
+		for (String space : notAccessible) {
+			OperationOutcome outcome = new OperationOutcome();
+			outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+					.setCode(OperationOutcome.IssueType.FORBIDDEN)
+					.setDiagnostics(space + ": not accessible");
+			files.append(NdjsonFiles.ERROR, "OperationOutcome", errors.encodeResourceToString(outcome));
+		}
+		return new Outcome(writtenBySpace, files.finish(), written);
+	}
+
+	/** Reports progress; false when the run must stop. */
+	interface Progress {
+		boolean report(int spacesDone, long written);
+	}
+
+	/** The export is no longer this node's (cancelled, or taken over by another node). */
+	static final class ExportLost extends RuntimeException {
+		ExportLost() {
+			super("the export is no longer this node's", null, false, false);
+		}
+	}
+
+	/**
+	 * The resources of one type in these spaces, changed within the request's window, matching one of
+	 * its {@code _typeFilter} searches if it has any (each resource once).
+	 */
+	private List<IBaseResource> resourcesOf(String type, List<String> spaces, ExportRequest request) {
+		List<String> filters = request.typeFilters().getOrDefault(type, List.of());
+		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
+		List<SearchParameterMap> searches = new ArrayList<>();
+		if (filters.isEmpty()) {
+			searches.add(SearchParameterMap.newSynchronous());
+		} else {
+			for (String filter : filters) {
+				SearchParameterMap search = matchUrls.translateMatchUrl(type + "?" + filter, definition);
+				search.setLoadSynchronous(true);
+				searches.add(search);
+			}
+		}
+		List<IBaseResource> found = new ArrayList<>();
+		Set<String> seen = new HashSet<>();
+		for (SearchParameterMap search : searches) {
+			confineToSpaces(search, type, definition, spaces);
+			search.setLastUpdated(window(request));
+			for (IBaseResource resource : daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources()) {
+				if (seen.add(resource.getIdElement().toUnqualifiedVersionless().getValue())) {
+					found.add(resource);
+				}
+			}
+		}
+		return found;
+	}
+
+	private static void confineToSpaces(SearchParameterMap search, String type, RuntimeResourceDefinition definition,
+			List<String> spaces) {
+		if ("Patient".equals(type)) {
+			TokenOrListParam ids = new TokenOrListParam();
+			spaces.forEach(space -> ids.addOr(new TokenParam(space)));
+			search.add("_id", ids);
+			return;
+		}
+		ReferenceOrListParam patients = new ReferenceOrListParam();
+		spaces.forEach(space -> patients.addOr(new ReferenceParam("Patient/" + space)));
+		search.add(patientParameter(definition), patients);
+	}
+
+	/** The search parameter tying a type to the patient whose space holds it: {@code patient}, else the compartment's first. */
+	static String patientParameter(RuntimeResourceDefinition definition) {
+		if (definition.getSearchParam("patient") != null) {
+			return "patient";
+		}
+		List<RuntimeSearchParam> compartment = definition.getSearchParamsForCompartmentName("Patient");
+		if (compartment == null || compartment.isEmpty()) {
+			throw new IllegalArgumentException(definition.getName() + " is in no patient's space");
+		}
+		return compartment.get(0).getName();
+	}
+
+	private static DateRangeParam window(ExportRequest request) {
+		if (request.sinceMillis() == null && request.untilMillis() == null) {
+			return null;
+		}
+		return new DateRangeParam(
+				request.sinceMillis() == null ? null : new DateParam(ParamPrefixEnum.GREATERTHAN, new Date(request.sinceMillis())),
+				request.untilMillis() == null ? null
+						: new DateParam(ParamPrefixEnum.LESSTHAN_OR_EQUALS, new Date(request.untilMillis())));
+	}
+
+	/** The spaces of this batch a resource belongs to, for the access log. */
+	private List<String> spacesOf(IBaseResource resource, List<String> batch) {
+		Set<String> patients = policy.patientsOf(resource);
+		return batch.stream().filter(patients::contains).toList();
+	}
+
+	/** HAPI's form of {@code _elements}: {@code Type.element}; a bare {@code element} applies to every type. */
+	private static Set<String> elementsToKeep(List<String> elements) {
+		Set<String> keep = new HashSet<>();
+		for (String element : elements) {
+			keep.add(element.contains(".") ? element : "*." + element);
+		}
+		return keep;
+	}
+
+	Instant now() {
+		return clock.instant();
+	}
+}
