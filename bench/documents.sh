@@ -20,7 +20,8 @@
 #           PDF-like Binary; subject by conditional INS among PATIENTS spaces) by each concurrency of
 #           CONCURRENCIES for SECONDS: documents/s, p50/p95/p99, CPU ms per document; then the database
 #           (and data folder) bytes per pushed document, and each server's resident memory.
-#   read    GET Patient/{id} (a random space), wrk with 16 connections: requests/s, percentiles, CPU.
+#   read    GET Patient/{id} (a random space), wrk with 16 connections: requests/s, percentiles, CPU;
+#           after CARNET_BENCH_READ_WARMUP seconds of reads on each server (default: CARNET_BENCH_WARMUP).
 #   search  ITI-67 first page (`status=current&patient.identifier=INS`, _count=50) of one space holding
 #           200 documents while FILL documents are in the database, wrk with 4 and 16 connections.
 #
@@ -38,6 +39,8 @@ concurrencies=${4:-"4 16"}
 read_connections=${CARNET_BENCH_READ_CONNECTIONS:-16}
 search_connections=${CARNET_BENCH_SEARCH_CONNECTIONS:-"4 16"}
 warmup=${CARNET_BENCH_WARMUP:-5}
+# Reads are short requests whose cost the JIT changes for minutes: their warm-up is its own.
+read_warmup=${CARNET_BENCH_READ_WARMUP:-$warmup}
 rounds=${CARNET_BENCH_ROUNDS:-3}
 read -r -a peers <<< "${CARNET_BENCH_PEERS:-starter features-off}"
 servers=(carnet "${peers[@]}")
@@ -190,9 +193,9 @@ measure() { # name, paths file, connections, seconds → "requests/s R  p50 … 
   fi
   echo "requests/s $(awk '/^Requests\/sec/ {print $2}' <<< "$out")  $(grep latency-ms <<< "$out")  server-cpu-ticks $(( $(cpu_ticks "${pid[$name]}") - before ))"
 }
-read_rounds() { # kind, connections, paths file name
-  local kind=$1 connections=$2 paths=$3
-  for name in "${servers[@]}"; do measure "$name" "$work/data.$name/$paths" "$connections" "$warmup" > /dev/null; done
+read_rounds() { # kind, connections, paths file name, warm-up seconds
+  local kind=$1 connections=$2 paths=$3 warm=${4:-$warmup}
+  for name in "${servers[@]}"; do measure "$name" "$work/data.$name/$paths" "$connections" "$warm" > /dev/null; done
   for round in $(seq 1 "$rounds"); do
     for name in $(order_of_round "$round"); do
       measure "$name" "$work/data.$name/$paths" "$connections" "$seconds" >> "$work/$kind-$connections.$name"
@@ -200,7 +203,7 @@ read_rounds() { # kind, connections, paths file name
   done
   compare "$kind c=$connections" "$kind-$connections" "$seconds"
 }
-read_rounds read "$read_connections" patient.paths
+read_rounds read "$read_connections" patient.paths "$read_warmup"
 
 # ITI-67: one space with 200 documents among FILL in each database. Carnet's background documents are
 # written through a second server on its database with the document rules and validation off (ten

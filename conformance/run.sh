@@ -78,6 +78,19 @@ status=0
 CARNET_URL="http://localhost:$carnet_port" node smart-launch.mjs || status=1
 CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
   node external-issuer.mjs accepted || status=1
+# The SMART Bulk Data client lives beside the project (../shared/peers), which a clean clone elsewhere
+# does not have: then this test is not run, and says so (README.md).
+bulk_client=${BULK_DATA_CLIENT:-}
+if [ -z "$bulk_client" ] && [ -x ../../shared/peers/bulk-data-client.sh ]; then
+  bulk_client="$(cd ../../shared/peers && pwd)/bulk-data-client.sh"
+fi
+if [ -n "$bulk_client" ]; then
+  mkdir -p ../target/peers
+  BULK_CLIENT_DIR="$(cd ../target/peers && pwd)" BULK_DATA_CLIENT="$bulk_client" \
+    CARNET_URL="http://localhost:$carnet_port" node bulk-export.mjs || status=1
+else
+  echo "bulk-export.mjs NOT RUN: no SMART Bulk Data client here (../../shared/peers or BULK_DATA_CLIENT)"
+fi
 stop_carnet
 
 # 3. The same Carnet without that issuer.

@@ -42,8 +42,9 @@ public class ExportConfig {
 	@Bean
 	public ExportRunner exportRunner(ExportJobs jobs, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
 			AccessPolicyService policy, SpaceRulesStore rules, AuditTrail trail, AuditProperties audit,
-			AccessProperties access, ExportProperties export, Clock clock) {
-		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy, export, clock),
+			AccessProperties access, ExportProperties export, Clock clock, DataSource dataSource) {
+		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy,
+				new DeletedSince(dataSource, daos), export, clock),
 				new ExportSpaces(rules, daos), trail, audit.enabled(), Set.copyOf(access.refusedSectors()), export, clock);
 	}
 

@@ -54,15 +54,17 @@ final class ExportRun {
 	private final DaoRegistry daos;
 	private final MatchUrlService matchUrls;
 	private final AccessPolicyService policy;
+	private final DeletedSince deletions;
 	private final ExportProperties properties;
 	private final Clock clock;
 
 	ExportRun(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
-			ExportProperties properties, Clock clock) {
+			DeletedSince deletions, ExportProperties properties, Clock clock) {
 		this.fhirContext = fhirContext;
 		this.daos = daos;
 		this.matchUrls = matchUrls;
 		this.policy = policy;
+		this.deletions = deletions;
 		this.properties = properties;
 		this.clock = clock;
 	}
@@ -104,6 +106,9 @@ final class ExportRun {
 				}
 			}
 		}
+		if (request.sinceMillis() != null) {
+			writeDeletions(request, actor, spaces, files);
+		}
 		IParser errors = fhirContext.newJsonParser().setPrettyPrint(false);
 		for (String space : notAccessible) {
 			OperationOutcome outcome = new OperationOutcome();
@@ -113,6 +118,28 @@ final class ExportRun {
 			files.append(NdjsonFiles.ERROR, "OperationOutcome", errors.encodeResourceToString(outcome));
 		}
 		return new Outcome(writtenBySpace, files.finish(), written);
+	}
+
+	/**
+	 * What a {@code _since} export must also tell: the resources of its spaces and types deleted since,
+	 * that the hospital could see before they were deleted, each as a transaction Bundle with one DELETE
+	 * entry (Bulk Data's {@code deleted} files).
+	 */
+	private void writeDeletions(ExportRequest request, Actor actor, List<String> spaces, NdjsonFiles files) {
+		Set<String> covered = new HashSet<>(spaces);
+		IParser parser = fhirContext.newJsonParser().setPrettyPrint(false);
+		Instant until = request.untilMillis() == null ? clock.instant() : Instant.ofEpochMilli(request.untilMillis());
+		deletions.forEach(request.types(), Instant.ofEpochMilli(request.sinceMillis()), until, lastLive -> {
+			if (policy.patientsOf(lastLive).stream().noneMatch(covered::contains)
+					|| !policy.decideFor(actor, lastLive).allowed()) {
+				return;
+			}
+			org.hl7.fhir.r4.model.Bundle deletion = new org.hl7.fhir.r4.model.Bundle()
+					.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+			deletion.addEntry().getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.DELETE)
+					.setUrl(lastLive.getIdElement().toUnqualifiedVersionless().getValue());
+			files.append(NdjsonFiles.DELETED, "Bundle", parser.encodeResourceToString(deletion));
+		});
 	}
 
 	/** Reports progress; false when the run must stop. */

@@ -125,8 +125,14 @@ public class ExportStatusServlet extends HttpServlet {
 		ArrayNode output = manifest.putArray("output");
 		ArrayNode error = manifest.putArray("error");
 		List<ExportJobs.ExportFile> files = jobs.files(job.id());
+		ArrayNode deleted = files.stream().anyMatch(file -> NdjsonFiles.DELETED.equals(file.kind()))
+				? manifest.putArray("deleted") : null;
 		for (ExportJobs.ExportFile file : files) {
-			ObjectNode entry = (NdjsonFiles.ERROR.equals(file.kind()) ? error : output).addObject();
+			ObjectNode entry = (switch (file.kind()) {
+				case NdjsonFiles.ERROR -> error;
+				case NdjsonFiles.DELETED -> deleted;
+				default -> output;
+			}).addObject();
 			entry.put("type", file.resourceType());
 			entry.put("url", fileUrl(fhirBase, job.id(), file.number()));
 			entry.put("count", file.resources());

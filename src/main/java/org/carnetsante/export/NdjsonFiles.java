@@ -16,6 +16,7 @@ final class NdjsonFiles {
 
 	static final String OUTPUT = "output";
 	static final String ERROR = "error";
+	static final String DELETED = "deleted";
 
 	private final ExportJobs jobs;
 	private final String jobId;

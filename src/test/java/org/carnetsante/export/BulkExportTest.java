@@ -157,6 +157,28 @@ class BulkExportTest extends CarnetServerTest {
 	}
 
 	@Test
+	void aSinceExportHoldsWhatChangedAndWhatWasDeleted() throws Exception {
+		Thread.sleep(1100);
+		Instant since = Instant.now();
+		Thread.sleep(1100);
+		String kept = fhirClient().create().resource(Fixtures.documentReference(space.id(Item.PATIENT))).execute()
+				.getId().toUnqualifiedVersionless().getValue();
+		String removed = fhirClient().create().resource(Fixtures.documentReference(space.id(Item.PATIENT))).execute()
+				.getId().toUnqualifiedVersionless().getValue();
+		fhirClient().delete().resourceById(new org.hl7.fhir.r4.model.IdType(removed)).execute();
+
+		JsonNode manifest = completed(kickOff("/$export?_type=DocumentReference&_since=" + since));
+		assertThat(idsByType(download(manifest, exporterToken)).get("DocumentReference")).containsExactly(kept);
+		assertThat(manifest.get("deleted")).hasSize(1);
+		HttpResponse<String> deletions = send(HttpRequest.newBuilder(URI.create(manifest.get("deleted").get(0).get("url").asText()))
+				.header("Authorization", "Bearer " + exporterToken).build());
+		JsonNode deletion = JSON.readTree(deletions.body().strip());
+		assertThat(deletion.get("resourceType").asText()).isEqualTo("Bundle");
+		assertThat(deletion.get("entry").get(0).get("request").get("method").asText()).isEqualTo("DELETE");
+		assertThat(deletion.get("entry").get(0).get("request").get("url").asText()).isEqualTo(removed);
+	}
+
+	@Test
 	void badKickOffsAreRefusedWithTheReason() {
 		Map<String, Integer> refusals = new HashMap<>();
 		refusals.put("/$export?_type=NoSuchType", 400);
