@@ -43,7 +43,13 @@ for name in "${servers[@]}"; do
   psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE ${db[$name]}"
 done
 all_pids=()
+sampler=""
 cleanup() {
+  local status=$?
+  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    for name in carnet starter; do echo "--- $name.log (last lines)" >&2; tail -60 "$work/$name.log" >&2 || true; done
+  fi
   for each in "${all_pids[@]}"; do kill "$each" 2>/dev/null || true; done
   for each in "${all_pids[@]}"; do wait "$each" 2>/dev/null || true; done
   for name in "${servers[@]}"; do psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS ${db[$name]}" || true; done
@@ -112,7 +118,7 @@ for round in $(seq 1 "$rounds"); do
     before=$(cpu_ticks "${pid[$name]}")
     line=$(python3 bench/lib/export_bench.py export "${base[$name]}")
     ticks=$(( $(cpu_ticks "${pid[$name]}") - before ))
-    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=""
     resources=$(awk '{print $2}' <<< "$line")
     printf 'round %d  %-8s %s  server CPU %.2f ms/resource  heap after GC %s MB, peak during %s MB\n' "$round" "$name" "$line" \
       "$(python3 -c "print($ticks * 1000 / $(getconf CLK_TCK) / $resources)")" "$before_heap" "$(cat "$work/peak.$name")"

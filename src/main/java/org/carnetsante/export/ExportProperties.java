@@ -14,6 +14,7 @@ import org.springframework.util.unit.DataSize;
  *     an export is a few of these, whatever its size)
  * @param spacesPerBatch spaces whose resources of one type are read in one query (the heap holds one
  *     such batch of one type at a time)
+ * @param pageSize resources read from the database at a time (one page is in memory at a time)
  * @param maxActivePerClient exports a client may have queued or running at once; beyond, 429
  * @param pollInterval how often an idle node looks for queued exports (a node that accepts a kick-off
  *     starts it at once)
@@ -29,6 +30,7 @@ public record ExportProperties(
 		@DefaultValue("64MB") DataSize fileMaxSize,
 		@DefaultValue("1MB") DataSize chunkSize,
 		@DefaultValue("50") int spacesPerBatch,
+		@DefaultValue("500") int pageSize,
 		@DefaultValue("2") int maxActivePerClient,
 		@DefaultValue("1s") Duration pollInterval,
 		@DefaultValue("30s") Duration takeOverAfter,

@@ -25,7 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import ca.uhn.fhir.rest.api.SortSpec;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.Actor;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -87,19 +88,21 @@ final class ExportRun {
 		for (int from = 0; from < spaces.size(); from += batchSize) {
 			List<String> batch = spaces.subList(from, Math.min(spaces.size(), from + batchSize));
 			for (String type : request.types()) {
-				for (IBaseResource resource : resourcesOf(type, batch, request)) {
+				long[] count = {written};
+				forEachResource(type, batch, request, resource -> {
 					if (!policy.decideFor(actor, resource).allowed()) {
-						continue;
+						return;
 					}
 					if (!elements.isEmpty() && resource instanceof Resource subset) {
 						subset.getMeta().addTag(SUBSETTED);
 					}
 					files.append(NdjsonFiles.OUTPUT, type, parser.encodeResourceToString(resource));
-					written++;
+					count[0]++;
 					for (String space : spacesOf(resource, batch)) {
 						writtenBySpace.computeIfAbsent(space, key -> new TreeMap<>()).merge(type, 1, Integer::sum);
 					}
-				}
+				});
+				written = count[0];
 				// Also the node's heartbeat: reported after each type, so a batch never outlasts it.
 				if (!progress.report(from, written)) {
 					throw new ExportLost();
@@ -155,34 +158,39 @@ final class ExportRun {
 	}
 
 	/**
-	 * The resources of one type in these spaces, changed within the request's window, matching one of
-	 * its {@code _typeFilter} searches if it has any (each resource once).
+	 * Each resource of one type in these spaces, changed within the request's window, matching one of
+	 * its {@code _typeFilter} searches if it has any (each resource once). Read a page at a time, in id
+	 * order: the heap holds one page, whatever the spaces hold, and nothing is cut by HAPI's limit on
+	 * synchronous searches.
 	 */
-	private List<IBaseResource> resourcesOf(String type, List<String> spaces, ExportRequest request) {
+	private void forEachResource(String type, List<String> spaces, ExportRequest request, Consumer<IBaseResource> each) {
 		List<String> filters = request.typeFilters().getOrDefault(type, List.of());
 		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
-		List<SearchParameterMap> searches = new ArrayList<>();
-		if (filters.isEmpty()) {
-			searches.add(SearchParameterMap.newSynchronous());
-		} else {
-			for (String filter : filters) {
-				SearchParameterMap search = matchUrls.translateMatchUrl(type + "?" + filter, definition);
+		Set<String> seen = filters.size() > 1 ? new HashSet<>() : null;
+		for (String filter : filters.isEmpty() ? java.util.Collections.<String>singletonList(null) : filters) {
+			int pageSize = Math.max(1, properties.pageSize());
+			for (int offset = 0; ; offset += pageSize) {
+				SearchParameterMap search = filter == null ? new SearchParameterMap()
+						: matchUrls.translateMatchUrl(type + "?" + filter, definition);
+				confineToSpaces(search, type, definition, spaces);
+				search.setLastUpdated(window(request));
 				search.setLoadSynchronous(true);
-				searches.add(search);
-			}
-		}
-		List<IBaseResource> found = new ArrayList<>();
-		Set<String> seen = new HashSet<>();
-		for (SearchParameterMap search : searches) {
-			confineToSpaces(search, type, definition, spaces);
-			search.setLastUpdated(window(request));
-			for (IBaseResource resource : daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources()) {
-				if (seen.add(resource.getIdElement().toUnqualifiedVersionless().getValue())) {
-					found.add(resource);
+				search.setSort(new SortSpec("_id"));
+				search.setOffset(offset);
+				search.setCount(pageSize);
+				// An offset search does not know its total (size() is null): the page is read by its bounds.
+				List<IBaseResource> page = daos.getResourceDao(type).search(search, new SystemRequestDetails())
+						.getResources(0, pageSize);
+				for (IBaseResource resource : page) {
+					if (seen == null || seen.add(resource.getIdElement().toUnqualifiedVersionless().getValue())) {
+						each.accept(resource);
+					}
+				}
+				if (page.size() < pageSize) {
+					break;
 				}
 			}
 		}
-		return found;
 	}
 
 	private static void confineToSpaces(SearchParameterMap search, String type, RuntimeResourceDefinition definition,
