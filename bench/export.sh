@@ -21,16 +21,10 @@ cd "$(dirname "$0")/.."
 spaces=${1:-1000}
 per_space=${2:-100}
 rounds=${3:-2}
-jar=${CARNET_JAR:-}
-if [ -z "$jar" ]; then
-  ./mvnw -B -q -DskipTests -Dconformance.skip=true package
-  jar=$(ls target/carnet-*.jar | grep -v original | head -n 1)
-fi
-war=${CARNET_STARTER_WAR:-}
-if [ -z "$war" ]; then
-  [ -x ../shared/peers/build-hapi-starter.sh ] || { echo "The starter peer needs CARNET_STARTER_WAR or ../shared/peers" >&2; exit 1; }
-  war=$(../shared/peers/build-hapi-starter.sh "$PWD/target/peers")
-fi
+# shellcheck source=lib/builds.sh
+source bench/lib/builds.sh
+jar=$(carnet_jar)
+war=$(starter_war)
 
 work=$(mktemp -d)
 stamp=$(date +%s)

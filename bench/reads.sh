@@ -11,16 +11,10 @@ cd "$(dirname "$0")/.."
 rounds=${1:-2}
 warm=${2:-100}
 seconds=${3:-40}
-jar=${CARNET_JAR:-}
-if [ -z "$jar" ]; then
-  ./mvnw -B -q -DskipTests -Dconformance.skip=true package
-  jar=$(ls target/carnet-*.jar | grep -v original | head -n 1)
-fi
-war=${CARNET_STARTER_WAR:-}
-if [ -z "$war" ]; then
-  [ -x ../shared/peers/build-hapi-starter.sh ] || { echo "The starter peer needs CARNET_STARTER_WAR or ../shared/peers" >&2; exit 1; }
-  war=$(../shared/peers/build-hapi-starter.sh "$PWD/target/peers")
-fi
+# shellcheck source=lib/builds.sh
+source bench/lib/builds.sh
+jar=$(carnet_jar)
+war=$(starter_war)
 command -v wrk > /dev/null || { echo "wrk is needed (Debian package wrk)" >&2; exit 1; }
 work=$(mktemp -d)
 server_pid=""

@@ -4,6 +4,9 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import java.time.Clock;
 import java.util.List;
@@ -42,9 +45,10 @@ public class ExportConfig {
 	@Bean
 	public ExportRunner exportRunner(ExportJobs jobs, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
 			AccessPolicyService policy, SpaceRulesStore rules, AuditTrail trail, AuditProperties audit,
-			AccessProperties access, ExportProperties export, Clock clock, DataSource dataSource) {
+			AccessProperties access, ExportProperties export, Clock clock, DataSource dataSource,
+			SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions) {
 		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy,
-				new DeletedSince(dataSource, daos), export, clock),
+				new DeletedSince(dataSource, daos), searchBuilders, transactions, export, clock),
 				new ExportSpaces(rules, daos), trail, audit.enabled(), Set.copyOf(access.refusedSectors()), export, clock);
 	}
 

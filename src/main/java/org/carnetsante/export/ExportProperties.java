@@ -14,7 +14,7 @@ import org.springframework.util.unit.DataSize;
  *     an export is a few of these, whatever its size)
  * @param spacesPerBatch spaces whose resources of one type are read in one query (the heap holds one
  *     such batch of one type at a time)
- * @param pageSize resources read from the database at a time (one page is in memory at a time)
+ * @param pageSize resources loaded from the database at a time (one page is in memory at a time)
  * @param maxActivePerClient exports a client may have queued or running at once; beyond, 429
  * @param pollInterval how often an idle node looks for queued exports (a node that accepts a kick-off
  *     starts it at once)

@@ -26,7 +26,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import ca.uhn.fhir.rest.api.SortSpec;
+import ca.uhn.fhir.jpa.dao.ISearchBuilder;
+import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import java.util.LinkedHashSet;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.Actor;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -56,15 +60,20 @@ final class ExportRun {
 	private final MatchUrlService matchUrls;
 	private final AccessPolicyService policy;
 	private final DeletedSince deletions;
+	private final SearchBuilderFactory<JpaPid> searchBuilders;
+	private final IHapiTransactionService transactions;
 	private final ExportProperties properties;
 	private final Clock clock;
 
 	ExportRun(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
-			DeletedSince deletions, ExportProperties properties, Clock clock) {
+			DeletedSince deletions, SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions,
+			ExportProperties properties, Clock clock) {
 		this.fhirContext = fhirContext;
 		this.daos = daos;
 		this.matchUrls = matchUrls;
 		this.policy = policy;
+		this.searchBuilders = searchBuilders;
+		this.transactions = transactions;
 		this.deletions = deletions;
 		this.properties = properties;
 		this.clock = clock;
@@ -159,37 +168,32 @@ final class ExportRun {
 
 	/**
 	 * Each resource of one type in these spaces, changed within the request's window, matching one of
-	 * its {@code _typeFilter} searches if it has any (each resource once). Read a page at a time, in id
-	 * order: the heap holds one page, whatever the spaces hold, and nothing is cut by HAPI's limit on
-	 * synchronous searches.
+	 * its {@code _typeFilter} searches if it has any (each resource once). The matches are found as row
+	 * keys, then loaded {@code page-size} at a time: the heap holds one page of resources, whatever the
+	 * spaces hold.
 	 */
 	private void forEachResource(String type, List<String> spaces, ExportRequest request, Consumer<IBaseResource> each) {
 		List<String> filters = request.typeFilters().getOrDefault(type, List.of());
 		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(type);
-		Set<String> seen = filters.size() > 1 ? new HashSet<>() : null;
+		Set<JpaPid> matches = new LinkedHashSet<>();
 		for (String filter : filters.isEmpty() ? java.util.Collections.<String>singletonList(null) : filters) {
-			int pageSize = Math.max(1, properties.pageSize());
-			for (int offset = 0; ; offset += pageSize) {
-				SearchParameterMap search = filter == null ? new SearchParameterMap()
-						: matchUrls.translateMatchUrl(type + "?" + filter, definition);
-				confineToSpaces(search, type, definition, spaces);
-				search.setLastUpdated(window(request));
-				search.setLoadSynchronous(true);
-				search.setSort(new SortSpec("_id"));
-				search.setOffset(offset);
-				search.setCount(pageSize);
-				// An offset search does not know its total (size() is null): the page is read by its bounds.
-				List<IBaseResource> page = daos.getResourceDao(type).search(search, new SystemRequestDetails())
-						.getResources(0, pageSize);
-				for (IBaseResource resource : page) {
-					if (seen == null || seen.add(resource.getIdElement().toUnqualifiedVersionless().getValue())) {
-						each.accept(resource);
-					}
-				}
-				if (page.size() < pageSize) {
-					break;
-				}
-			}
+			SearchParameterMap search = filter == null ? new SearchParameterMap()
+					: matchUrls.translateMatchUrl(type + "?" + filter, definition);
+			confineToSpaces(search, type, definition, spaces);
+			search.setLastUpdated(window(request));
+			search.setLoadSynchronous(true);
+			List<JpaPid> keys = daos.getResourceDao(type).searchForIds(search, new SystemRequestDetails());
+			matches.addAll(keys);
+		}
+		@SuppressWarnings("unchecked")
+		ISearchBuilder<JpaPid> loader = (ISearchBuilder<JpaPid>) searchBuilders.newSearchBuilder(type, definition.getImplementingClass());
+		List<JpaPid> all = new ArrayList<>(matches);
+		int pageSize = Math.max(1, properties.pageSize());
+		for (int from = 0; from < all.size(); from += pageSize) {
+			List<JpaPid> page = all.subList(from, Math.min(all.size(), from + pageSize));
+			List<IBaseResource> resources = transactions.withSystemRequest().execute(
+					() -> loader.loadResourcesByPid(page, new SystemRequestDetails()));
+			resources.forEach(each);
 		}
 	}
 

@@ -90,6 +90,9 @@ class BulkExportTest extends CarnetServerTest {
 			assertThat(output.get("count").asInt()).isEqualTo(exported.get(output.get("url").asText()).size());
 		}
 		Map<String, Set<String>> byType = idsByType(exported);
+		List<String> every = exported.values().stream().flatMap(List::stream)
+				.map(resource -> resource.get("resourceType").asText() + "/" + resource.get("id").asText()).toList();
+		assertThat(every).as("each resource once").doesNotHaveDuplicates();
 		assertThat(byType.keySet()).containsOnly("Patient", "DocumentReference", "Observation", "CareTeam");
 		assertThat(byType.get("Patient")).containsExactlyInAnyOrder(space.id(Item.PATIENT), space.id(Item.MINOR));
 		assertThat(byType.get("DocumentReference")).contains(space.id(Item.CONSULTATION), space.id(Item.BIOLOGY_NOT_YET_FOR_THE_PATIENT))
@@ -176,6 +179,27 @@ class BulkExportTest extends CarnetServerTest {
 		assertThat(deletion.get("resourceType").asText()).isEqualTo("Bundle");
 		assertThat(deletion.get("entry").get(0).get("request").get("method").asText()).isEqualTo("DELETE");
 		assertThat(deletion.get("entry").get(0).get("request").get("url").asText()).isEqualTo(removed);
+	}
+
+	@Test
+	void anExportWhoseNodeDiedIsTakenOverAndStartedAgainFromNothing() throws Exception {
+		HttpResponse<String> first = kickOff("/Patient/$export?_type=Patient");
+		String firstId = statusId(first);
+		completed(first);
+		// A node died while running a copy of that export: its heartbeat is 40 s old and it left a chunk.
+		String orphan = java.util.UUID.randomUUID().toString();
+		jdbc.update("INSERT INTO carnet_export_job (id, client_id, subject, caller, request, request_url, state, created_at,"
+				+ " node, heartbeat_at, attempts) SELECT ?, client_id, subject, caller, request, request_url, 'RUNNING', created_at,"
+				+ " 'dead-node', ?, 1 FROM carnet_export_job WHERE id = ?", orphan,
+				java.sql.Timestamp.from(Instant.now().minusSeconds(40)), firstId);
+		jdbc.update("INSERT INTO carnet_export_chunk (job_id, file_no, chunk_no, content) VALUES (?, 1, 0, ?)", orphan,
+				"{\"resourceType\":\"Patient\",\"id\":\"left-by-the-dead-node\"}\n".getBytes(StandardCharsets.UTF_8));
+
+		String status = first.headers().firstValue("Content-Location").orElseThrow().replace(firstId, orphan);
+		JsonNode manifest = completedAt(status, exporterToken);
+		Map<String, Set<String>> byType = idsByType(download(manifest, exporterToken));
+		assertThat(byType.get("Patient")).containsExactlyInAnyOrder(space.id(Item.PATIENT), space.id(Item.MINOR));
+		assertThat(jdbc.queryForObject("SELECT attempts FROM carnet_export_job WHERE id = ?", Integer.class, orphan)).isEqualTo(2);
 	}
 
 	@Test
@@ -296,6 +320,11 @@ class BulkExportTest extends CarnetServerTest {
 				.header("Accept", "application/fhir+json").header("Prefer", "respond-async");
 	}
 
+	private static String statusId(HttpResponse<String> kickOff) {
+		String status = kickOff.headers().firstValue("Content-Location").orElseThrow();
+		return status.substring(status.lastIndexOf('/') + 1);
+	}
+
 	private HttpResponse<String> kickOff(String path) {
 		HttpResponse<String> answer = send(exportRequest(path, exporterToken).build());
 		assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
@@ -308,7 +337,10 @@ class BulkExportTest extends CarnetServerTest {
 
 	/** Polls the status URL as a client would, honouring Retry-After, until the manifest (at most 60 s). */
 	private JsonNode completed(HttpResponse<String> kickOff, String bearer) throws Exception {
-		String status = kickOff.headers().firstValue("Content-Location").orElseThrow();
+		return completedAt(kickOff.headers().firstValue("Content-Location").orElseThrow(), bearer);
+	}
+
+	private JsonNode completedAt(String status, String bearer) throws Exception {
 		Instant deadline = Instant.now().plusSeconds(60);
 		while (Instant.now().isBefore(deadline)) {
 			HttpResponse<String> answer = send(HttpRequest.newBuilder(URI.create(status)).header("Authorization", "Bearer " + bearer).build());

@@ -88,6 +88,9 @@ public abstract class CarnetServerTest {
 		// Not the default, so the tests prove the setting is honoured.
 		registry.add("carnet.fhir.max-request-body", () -> TEST_MAX_REQUEST_BODY + "B");
 		registry.add("carnet.documents.patient-uploads.max-size", () -> TEST_PATIENT_UPLOAD_MAX + "B");
+		// Exports cross page and batch boundaries even on the tests' small spaces.
+		registry.add("carnet.export.page-size", () -> "3");
+		registry.add("carnet.export.spaces-per-batch", () -> "1");
 		// Notifications go to a real SMTP server, promptly.
 		registry.add("carnet.notify.email.smtp-host", () -> "127.0.0.1");
 		registry.add("carnet.notify.email.smtp-port", TestMailServer::port);
