@@ -203,6 +203,29 @@ class BulkExportTest extends CarnetServerTest {
 	}
 
 	@Test
+	void aClientWithTooManyExportsRunningIsToldToComeBackLater() throws Exception {
+		HttpResponse<String> first = kickOff("/$export?_type=Patient");
+		completed(first);
+		// Two exports of this client running on another node, alive.
+		List<String> running = List.of(java.util.UUID.randomUUID().toString(), java.util.UUID.randomUUID().toString());
+		for (String id : running) {
+			jdbc.update("INSERT INTO carnet_export_job (id, client_id, subject, caller, request, request_url, state, created_at,"
+					+ " node, heartbeat_at, attempts) SELECT ?, client_id, subject, caller, request, request_url, 'RUNNING', created_at,"
+					+ " 'another-node', ?, 1 FROM carnet_export_job WHERE id = ?", id,
+					java.sql.Timestamp.from(Instant.now().plusSeconds(60)), statusId(first));
+		}
+		try {
+			HttpResponse<String> refused = send(exportRequest("/$export?_type=Patient", exporterToken).build());
+			assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+			assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+			assertThat(refused.body()).contains("OperationOutcome");
+		} finally {
+			running.forEach(id -> jdbc.update("DELETE FROM carnet_export_job WHERE id = ?", id));
+		}
+		assertThat(send(exportRequest("/$export?_type=Patient", exporterToken).build()).statusCode()).isEqualTo(202);
+	}
+
+	@Test
 	void badKickOffsAreRefusedWithTheReason() {
 		Map<String, Integer> refusals = new HashMap<>();
 		refusals.put("/$export?_type=NoSuchType", 400);
