@@ -176,13 +176,12 @@ public class AccessPolicyService implements IConsentService {
 	 * to go out): the same decision, from the resource and its spaces' rules.
 	 */
 	public AccessDecision decideFor(Actor actor, IBaseResource resource) {
-		ResourceFacts facts = factsOf(resource);
-		return policy.decide(actor, facts, spaces.rulesOf(facts.patients()), clock.instant());
+		return decideFor(actor, factsOf(resource));
 	}
 
-	/** The ids of the patients whose spaces hold this resource. */
-	public Set<String> patientsOf(IBaseResource resource) {
-		return factsOf(resource).patients();
+	/** The same decision from facts already read (a caller that also needs the resource's spaces). */
+	public AccessDecision decideFor(Actor actor, ResourceFacts facts) {
+		return policy.decide(actor, facts, spaces.rulesOf(facts.patients()), clock.instant());
 	}
 
 	public AccessDecision decideAndRecord(RequestDetails request, IBaseResource resource) {
@@ -240,7 +239,7 @@ public class AccessPolicyService implements IConsentService {
 		return policy.decide(access.actor(), resource, access.spaces(resource.patients(), spaces), clock.instant());
 	}
 
-	ResourceFacts factsOf(IBaseResource resource) {
+	public ResourceFacts factsOf(IBaseResource resource) {
 		return facts.read(resource);
 	}
 

@@ -33,6 +33,7 @@ import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import java.util.LinkedHashSet;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.Actor;
+import org.carnetsante.access.ResourceFacts;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -99,7 +100,9 @@ final class ExportRun {
 			for (String type : request.types()) {
 				long[] count = {written};
 				forEachResource(type, batch, request, resource -> {
-					if (!policy.decideFor(actor, resource).allowed()) {
+					// Read once: the policy's facts also name the spaces the resource is logged in.
+					ResourceFacts facts = policy.factsOf(resource);
+					if (!policy.decideFor(actor, facts).allowed()) {
 						return;
 					}
 					if (!elements.isEmpty() && resource instanceof Resource subset) {
@@ -107,7 +110,7 @@ final class ExportRun {
 					}
 					files.append(NdjsonFiles.OUTPUT, type, parser.encodeResourceToString(resource));
 					count[0]++;
-					for (String space : spacesOf(resource, batch)) {
+					for (String space : batch.stream().filter(facts.patients()::contains).toList()) {
 						writtenBySpace.computeIfAbsent(space, key -> new TreeMap<>()).merge(type, 1, Integer::sum);
 					}
 				});
@@ -142,8 +145,8 @@ final class ExportRun {
 		IParser parser = fhirContext.newJsonParser().setPrettyPrint(false);
 		Instant until = request.untilMillis() == null ? clock.instant() : Instant.ofEpochMilli(request.untilMillis());
 		deletions.forEach(request.types(), Instant.ofEpochMilli(request.sinceMillis()), until, lastLive -> {
-			if (policy.patientsOf(lastLive).stream().noneMatch(covered::contains)
-					|| !policy.decideFor(actor, lastLive).allowed()) {
+			ResourceFacts facts = policy.factsOf(lastLive);
+			if (facts.patients().stream().noneMatch(covered::contains) || !policy.decideFor(actor, facts).allowed()) {
 				return;
 			}
 			org.hl7.fhir.r4.model.Bundle deletion = new org.hl7.fhir.r4.model.Bundle()
@@ -232,12 +235,6 @@ final class ExportRun {
 						: new DateParam(ParamPrefixEnum.LESSTHAN_OR_EQUALS, new Date(request.untilMillis())));
 	}
 
-	/** The spaces of this batch a resource belongs to, for the access log. */
-	private List<String> spacesOf(IBaseResource resource, List<String> batch) {
-		Set<String> patients = policy.patientsOf(resource);
-		return batch.stream().filter(patients::contains).toList();
-	}
-
 	/** HAPI's form of {@code _elements}: {@code Type.element}; a bare {@code element} applies to every type. */
 	private static Set<String> elementsToKeep(List<String> elements) {
 		Set<String> keep = new HashSet<>();
@@ -245,9 +242,5 @@ final class ExportRun {
 			keep.add(element.contains(".") ? element : "*." + element);
 		}
 		return keep;
-	}
-
-	Instant now() {
-		return clock.instant();
 	}
 }

@@ -44,18 +44,14 @@ final class ExportSpaces {
 	}
 
 	Spaces of(ExportRequest request, Actor actor, Instant now) {
-		List<String> asked = switch (request.level()) {
-			case GROUP -> null;
-			case SYSTEM, PATIENT -> request.patients().isEmpty() ? null : request.patients();
-		};
 		if (request.level() == ExportRequest.Level.GROUP) {
 			return judge(membersOf(request.groupId(), actor).orElse(List.of()), actor, now);
 		}
-		if (asked == null) {
-			List<String> named = rules.spacesNaming(actor.keys());
-			return new Spaces(judge(named, actor, now).reachable(), List.of());
+		if (request.patients().isEmpty()) {
+			// Every space the hospital reaches: none it does not reach is named, so none is reported.
+			return new Spaces(judge(rules.spacesNaming(actor.keys()), actor, now).reachable(), List.of());
 		}
-		return judge(asked, actor, now);
+		return judge(request.patients(), actor, now);
 	}
 
 	/**
