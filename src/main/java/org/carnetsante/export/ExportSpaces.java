@@ -8,11 +8,10 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.carnetsante.access.AccessRule;
 import org.carnetsante.access.Actor;
 import org.carnetsante.access.ActorKeys;
@@ -35,6 +34,9 @@ final class ExportSpaces {
 	/** The spaces to export, and those asked for that are not accessible (as the request named them). */
 	record Spaces(List<String> reachable, List<String> notAccessible) {}
 
+	/** Marks a member that names no space; never an id, so never judged as one. */
+	private static final String UNRESOLVED = "unresolved:";
+
 	private final SpaceRulesStore rules;
 	private final DaoRegistry daos;
 
@@ -45,7 +47,10 @@ final class ExportSpaces {
 
 	Spaces of(ExportRequest request, Actor actor, Instant now) {
 		if (request.level() == ExportRequest.Level.GROUP) {
-			return judge(membersOf(request.groupId(), actor).orElse(List.of()), actor, now);
+			Map<String, String> members = membersOf(request.groupId(), actor).orElse(Map.of());
+			Spaces judged = judge(List.copyOf(members.keySet()), actor, now);
+			// Reported as the Group names them: a member named by identifier never shows whether it matched a space.
+			return new Spaces(judged.reachable(), judged.notAccessible().stream().map(members::get).toList());
 		}
 		if (request.patients().isEmpty()) {
 			// Every space the hospital reaches: none it does not reach is named, so none is reported.
@@ -55,10 +60,11 @@ final class ExportSpaces {
 	}
 
 	/**
-	 * The members of a Group this actor manages, as patient ids (or, for a member named by an identifier
-	 * that matches no space, the identifier's value); empty if there is no such Group for this actor.
+	 * The members of a Group this actor manages: each one's patient id (a key that is no id for a member
+	 * whose identifier matches no space), with the member as the Group names it; empty if there is no
+	 * such Group for this actor.
 	 */
-	Optional<List<String>> membersOf(String groupId, Actor actor) {
+	Optional<Map<String, String>> membersOf(String groupId, Actor actor) {
 		Group group;
 		try {
 			IBaseResource read = daos.getResourceDao("Group").read(new IdType("Group", groupId), new SystemRequestDetails());
@@ -72,14 +78,16 @@ final class ExportSpaces {
 		if (!group.hasManagingEntity() || !actor.isNamedBy(ActorKeys.of(group.getManagingEntity()))) {
 			return Optional.empty();
 		}
-		Set<String> members = new LinkedHashSet<>();
+		Map<String, String> members = new LinkedHashMap<>();
 		for (Group.GroupMemberComponent member : group.getMember()) {
 			if (member.getInactive()) {
 				continue;
 			}
-			members.add(patientOf(member.getEntity()));
+			Reference entity = member.getEntity();
+			String named = entity.hasIdentifier() && !entity.hasReference() ? entity.getIdentifier().getValue() : entity.getReference();
+			members.putIfAbsent(patientOf(entity), named);
 		}
-		return Optional.of(List.copyOf(members));
+		return Optional.of(members);
 	}
 
 	private String patientOf(Reference entity) {
@@ -93,9 +101,9 @@ final class ExportSpaces {
 			if (found.size() == 1) {
 				return found.get(0).getIdElement().getIdPart();
 			}
-			return entity.getIdentifier().getValue();
+			return UNRESOLVED + entity.getIdentifier().getValue();
 		}
-		return entity.getReference();
+		return UNRESOLVED + entity.getReference();
 	}
 
 	private Spaces judge(List<String> patients, Actor actor, Instant now) {

@@ -141,8 +141,9 @@ class BulkExportTest extends CarnetServerTest {
 		Group group = new Group();
 		group.setType(Group.GroupType.PERSON).setActual(true);
 		group.addMember().setEntity(new Reference(space.id(Item.PATIENT)));
+		String unknownNir = Fixtures.randomNir();
 		group.addMember().setEntity(new Reference().setIdentifier(new Identifier().setSystem(Fixtures.INS_DEMO_SYSTEM)
-				.setValue(Fixtures.randomNir())));
+				.setValue(unknownNir)));
 		group.addMember().setEntity(new Reference("Patient/" + outsider));
 		String groupId = create(group);
 
@@ -151,6 +152,10 @@ class BulkExportTest extends CarnetServerTest {
 		assertThat(idsByType(exported).get("Patient")).containsExactly(space.id(Item.PATIENT));
 		assertThat(manifest.get("error")).hasSize(1);
 		assertThat(manifest.get("error").get(0).get("count").asInt()).isEqualTo(2);
+		// Named as the Group names them: nothing tells whether an identifier matched a space.
+		String errors = send(HttpRequest.newBuilder(URI.create(manifest.get("error").get(0).get("url").asText()))
+				.header("Authorization", "Bearer " + exporterToken).build()).body();
+		assertThat(errors).contains(unknownNir + ": not accessible").contains("Patient/" + outsider + ": not accessible");
 
 		// Another hospital's Group is not known to this one, as a Group that does not exist.
 		HttpResponse<String> theirs = send(exportRequest("/Group/" + groupId + "/$export", token()).build());
