@@ -15,9 +15,10 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * The resources deleted in a window, for the {@code deleted} part of a {@code _since} export: each one
- * found in HAPI's resource table (deleted in the window, of an exported type) and handed over as its
- * last version before the deletion, which the export judges as it judged the resource while it lived.
+ * What the {@code deleted} part of a {@code _since} export is made of: the resources deleted in a window,
+ * each one found in HAPI's resource table (deleted in the window, of an exported type) and handed over as
+ * its last version before the deletion; and the versions that resources now withheld had at the start of
+ * the window. The export judges each as it would have judged it then.
  */
 final class DeletedSince {
 
@@ -27,6 +28,29 @@ final class DeletedSince {
 	DeletedSince(DataSource dataSource, DaoRegistry daos) {
 		this.jdbc = new NamedParameterJdbcTemplate(new JdbcTemplate(dataSource));
 		this.daos = daos;
+	}
+
+	/**
+	 * Calls {@code each} with the version each of these resources ({@code Type/id}) had at {@code instant},
+	 * for those that existed then.
+	 */
+	void forEachAsOf(List<String> ids, Instant instant, Consumer<IBaseResource> each) {
+		for (String id : ids) {
+			IdType current = new IdType(id);
+			MapSqlParameterSource asOf = new MapSqlParameterSource("type", current.getResourceType())
+					.addValue("id", current.getIdPart()).addValue("instant", Timestamp.from(instant));
+			Long version = jdbc.queryForObject("SELECT MAX(v.res_ver) FROM hfj_res_ver v JOIN hfj_resource r ON r.res_id = v.res_id"
+					+ " WHERE r.res_type = :type AND r.fhir_id = :id AND v.res_updated <= :instant", asOf, Long.class);
+			if (version == null) {
+				continue; // created since: nobody saw it before
+			}
+			try {
+				each.accept(daos.getResourceDao(current.getResourceType())
+						.read(current.withVersion(String.valueOf(version)), new SystemRequestDetails()));
+			} catch (BaseServerResponseException gone) {
+				// Expunged meanwhile: nothing left to tell.
+			}
+		}
 	}
 
 	/** Calls {@code each} with the last live version of every resource of these types deleted in the window. */

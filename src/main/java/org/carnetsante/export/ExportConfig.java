@@ -8,16 +8,24 @@ import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.jpa.binary.interceptor.BinaryStorageInterceptor;
+import ca.uhn.fhir.rest.api.server.SimplePreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.AccessProperties;
 import org.carnetsante.access.SpaceRulesStore;
 import org.carnetsante.audit.AuditProperties;
 import org.carnetsante.audit.AuditTrail;
+import org.carnetsante.documents.DocumentProperties;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.carnetsante.fhir.FhirProperties;
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -46,9 +54,12 @@ public class ExportConfig {
 	public ExportRunner exportRunner(ExportJobs jobs, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
 			AccessPolicyService policy, SpaceRulesStore rules, AuditTrail trail, AuditProperties audit,
 			AccessProperties access, ExportProperties export, Clock clock, DataSource dataSource,
-			SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions) {
+			SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions, DocumentProperties documents,
+			BinaryStorageInterceptor<?> binaryStorage) {
 		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy,
-				new DeletedSince(dataSource, daos), searchBuilders, transactions, export, clock),
+				new DeletedSince(dataSource, daos), searchBuilders, transactions, export,
+				new ExportPages(dataSource, export.pageSize(), export.pageBytes().toBytes()),
+				attachmentsAsRead(documents, binaryStorage), clock),
 				new ExportSpaces(rules, daos), trail, audit.enabled(), Set.copyOf(access.refusedSectors()), export, clock);
 	}
 
@@ -72,6 +83,24 @@ public class ExportConfig {
 		GroupManagers managers = new GroupManagers();
 		jpaInterceptors.registerInterceptor(managers);
 		return managers;
+	}
+
+	/**
+	 * Puts back into a resource the attachment bytes stored out of its row, as a read shows them (HAPI's
+	 * binary storage interceptor, up to {@code carnet.documents.inflated-up-to}; larger ones stay a
+	 * reference to the stored bytes, as on a read). Nothing to do when bytes stay inline.
+	 */
+	static Consumer<IBaseResource> attachmentsAsRead(DocumentProperties documents, BinaryStorageInterceptor<?> binaryStorage) {
+		if (documents.binaryStorage() == DocumentProperties.BinaryStorage.INLINE) {
+			return resource -> {};
+		}
+		return resource -> {
+			try {
+				binaryStorage.preShow(new SimplePreResourceShowDetails(resource), new SystemRequestDetails());
+			} catch (IOException e) {
+				throw new UncheckedIOException("Stored attachment bytes of " + resource.getIdElement().getValue(), e);
+			}
+		};
 	}
 
 	/** The served types that belong to a patient's space, but for those never exported. */

@@ -13,6 +13,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.servlet.http.HttpServletResponse;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -212,7 +213,8 @@ public class ExportKickoff {
 			throw new InvalidRequestException("_until is before _since");
 		}
 		List<String> types = types(parameters.getOrDefault("_type", List.of()), caller);
-		Map<String, List<String>> filters = typeFilters(parameters.getOrDefault("_typeFilter", List.of()), types);
+		Map<String, List<String>> filters = withinScopes(typeFilters(parameters.getOrDefault("_typeFilter", List.of()), types),
+				types, caller);
 		List<String> elements = parameters.getOrDefault("_elements", List.of());
 		for (String element : elements) {
 			if (!ELEMENT.matcher(element).matches()
@@ -262,10 +264,61 @@ public class ExportKickoff {
 		return types;
 	}
 
-	private static boolean granted(CarnetCaller caller, String type) {
-		return caller.scopes().stream().anyMatch(scope -> scope.context() == SmartScope.Context.SYSTEM
+	private boolean granted(CarnetCaller caller, String type) {
+		return grantedWhole(caller, type) || !scopeSearches(caller, type).isEmpty();
+	}
+
+	private static boolean grantedWhole(CarnetCaller caller, String type) {
+		return exportScopes(caller, type).anyMatch(scope -> !scope.isConstrained());
+	}
+
+	private static java.util.stream.Stream<SmartScope> exportScopes(CarnetCaller caller, String type) {
+		return caller.scopes().stream().filter(scope -> scope.context() == SmartScope.Context.SYSTEM
 				&& scope.coversType(type) && scope.interactions().contains(SmartScope.Interaction.READ)
-				&& scope.interactions().contains(SmartScope.Interaction.SEARCH) && !scope.isConstrained());
+				&& scope.interactions().contains(SmartScope.Interaction.SEARCH));
+	}
+
+	/**
+	 * The searches of the v2 scopes that grant a type only under a query constraint
+	 * ({@code system/Observation.rs?category=laboratory}): a resource of that type is exported only if it
+	 * matches one of them. A constraint that is not a valid search of the type grants nothing.
+	 */
+	private List<String> scopeSearches(CarnetCaller caller, String type) {
+		List<String> searches = new ArrayList<>();
+		exportScopes(caller, type).filter(SmartScope::isConstrained).forEach(scope -> {
+			StringBuilder query = new StringBuilder();
+			scope.constraints().forEach((name, values) -> values.forEach(value -> query.append(query.isEmpty() ? "" : "&")
+					.append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+					.append(URLEncoder.encode(value, StandardCharsets.UTF_8))));
+			try {
+				matchUrls.translateMatchUrl(type + "?" + query, fhirContext.getResourceDefinition(type));
+				searches.add(query.toString());
+			} catch (BaseServerResponseException | IllegalArgumentException | DataFormatException unusable) {
+				// Not a search of this type: the scope grants nothing here.
+			}
+		});
+		return searches;
+	}
+
+	/**
+	 * The filters of each type, narrowed to what the token's constrained scopes grant where no scope
+	 * grants the type whole: each of the client's filters joined with each scope's search (a resource
+	 * must match both), or the scopes' searches alone.
+	 */
+	private Map<String, List<String>> withinScopes(Map<String, List<String>> filters, List<String> types, CarnetCaller caller) {
+		Map<String, List<String>> narrowed = new LinkedHashMap<>(filters);
+		for (String type : types) {
+			if (grantedWhole(caller, type)) {
+				continue;
+			}
+			List<String> scopeSearches = scopeSearches(caller, type);
+			List<String> combined = new ArrayList<>();
+			for (String filter : filters.getOrDefault(type, List.of(""))) {
+				scopeSearches.forEach(search -> combined.add(filter.isEmpty() ? search : filter + "&" + search));
+			}
+			narrowed.put(type, combined);
+		}
+		return narrowed;
 	}
 
 	private Map<String, List<String>> typeFilters(List<String> filters, List<String> types) {

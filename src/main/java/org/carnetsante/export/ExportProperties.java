@@ -15,6 +15,8 @@ import org.springframework.util.unit.DataSize;
  * @param spacesPerBatch spaces whose resources of one type are read in one query (the heap holds one
  *     such batch of one type at a time)
  * @param pageSize resources loaded from the database at a time (one page is in memory at a time)
+ * @param pageBytes stored JSON loaded from the database at a time: a page ends at {@code pageSize}
+ *     resources or at this many bytes, whichever comes first (a larger resource is a page of its own)
  * @param maxActivePerClient exports a client may have queued or running at once; beyond, 429
  * @param pollInterval how often an idle node looks for queued exports (a node that accepts a kick-off
  *     starts it at once)
@@ -31,6 +33,7 @@ public record ExportProperties(
 		@DefaultValue("1MB") DataSize chunkSize,
 		@DefaultValue("50") int spacesPerBatch,
 		@DefaultValue("500") int pageSize,
+		@DefaultValue("16MB") DataSize pageBytes,
 		@DefaultValue("2") int maxActivePerClient,
 		@DefaultValue("1s") Duration pollInterval,
 		@DefaultValue("30s") Duration takeOverAfter,

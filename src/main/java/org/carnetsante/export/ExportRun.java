@@ -43,7 +43,8 @@ import org.hl7.fhir.r4.model.Resource;
  * One export's work, on the node that claimed it: the spaces it covers ({@link ExportSpaces}), then, a
  * batch of spaces at a time and type by type, the resources of those spaces read from the database,
  * each judged by the access policy for the hospital that asked (the actor captured at kick-off, never
- * a system request), and written as NDJSON. What the policy withholds is not written and not counted.
+ * a system request), and written as NDJSON as a read would show it (attachment bytes stored out of the
+ * resource row put back up to {@code carnet.documents.inflated-up-to}, as on a read). What the policy withholds is not written and not counted.
  * Each space's access-log entry is written, durably, before the export is marked complete (its files
  * are served only then).
  */
@@ -64,11 +65,13 @@ final class ExportRun {
 	private final SearchBuilderFactory<JpaPid> searchBuilders;
 	private final IHapiTransactionService transactions;
 	private final ExportProperties properties;
+	private final ExportPages pages;
+	private final Consumer<IBaseResource> attachmentsAsRead;
 	private final Clock clock;
 
 	ExportRun(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
 			DeletedSince deletions, SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions,
-			ExportProperties properties, Clock clock) {
+			ExportProperties properties, ExportPages pages, Consumer<IBaseResource> attachmentsAsRead, Clock clock) {
 		this.fhirContext = fhirContext;
 		this.daos = daos;
 		this.matchUrls = matchUrls;
@@ -77,6 +80,8 @@ final class ExportRun {
 		this.transactions = transactions;
 		this.deletions = deletions;
 		this.properties = properties;
+		this.pages = pages;
+		this.attachmentsAsRead = attachmentsAsRead;
 		this.clock = clock;
 	}
 
@@ -93,6 +98,8 @@ final class ExportRun {
 			parser.setEncodeElements(elements);
 		}
 		Map<String, Map<String, Integer>> writtenBySpace = new LinkedHashMap<>();
+		// Of a _since export: resources changed in the window that the policy now withholds (ids only).
+		List<String> withheldSince = new ArrayList<>();
 		long written = 0;
 		int batchSize = Math.max(1, properties.spacesPerBatch());
 		for (int from = 0; from < spaces.size(); from += batchSize) {
@@ -103,8 +110,12 @@ final class ExportRun {
 					// Read once: the policy's facts also name the spaces the resource is logged in.
 					ResourceFacts facts = policy.factsOf(resource);
 					if (!policy.decideFor(actor, facts).allowed()) {
+						if (request.sinceMillis() != null) {
+							withheldSince.add(resource.getIdElement().toUnqualifiedVersionless().getValue());
+						}
 						return;
 					}
+					attachmentsAsRead.accept(resource);
 					if (!elements.isEmpty() && resource instanceof Resource subset) {
 						subset.getMeta().addTag(SUBSETTED);
 					}
@@ -122,7 +133,7 @@ final class ExportRun {
 			}
 		}
 		if (request.sinceMillis() != null) {
-			writeDeletions(request, actor, spaces, files);
+			writeDeletions(request, actor, spaces, withheldSince, files);
 		}
 		IParser errors = fhirContext.newJsonParser().setPrettyPrint(false);
 		for (String space : notAccessible) {
@@ -136,25 +147,31 @@ final class ExportRun {
 	}
 
 	/**
-	 * What a {@code _since} export must also tell: the resources of its spaces and types deleted since,
-	 * that the hospital could see before they were deleted, each as a transaction Bundle with one DELETE
-	 * entry (Bulk Data's {@code deleted} files).
+	 * What a {@code _since} export must also tell, each as a transaction Bundle with one DELETE entry
+	 * (Bulk Data's {@code deleted} files): the resources of its spaces and types deleted since, that the
+	 * hospital could see before they were deleted; and those changed since that it no longer may see
+	 * (masked, relabelled) but could see as they were at {@code _since} — nothing the hospital could never
+	 * see is named.
 	 */
-	private void writeDeletions(ExportRequest request, Actor actor, List<String> spaces, NdjsonFiles files) {
+	private void writeDeletions(ExportRequest request, Actor actor, List<String> spaces, List<String> withheldSince,
+			NdjsonFiles files) {
 		Set<String> covered = new HashSet<>(spaces);
 		IParser parser = fhirContext.newJsonParser().setPrettyPrint(false);
+		Instant since = Instant.ofEpochMilli(request.sinceMillis());
 		Instant until = request.untilMillis() == null ? clock.instant() : Instant.ofEpochMilli(request.untilMillis());
-		deletions.forEach(request.types(), Instant.ofEpochMilli(request.sinceMillis()), until, lastLive -> {
-			ResourceFacts facts = policy.factsOf(lastLive);
+		Consumer<IBaseResource> tellIfSeen = before -> {
+			ResourceFacts facts = policy.factsOf(before);
 			if (facts.patients().stream().noneMatch(covered::contains) || !policy.decideFor(actor, facts).allowed()) {
 				return;
 			}
 			org.hl7.fhir.r4.model.Bundle deletion = new org.hl7.fhir.r4.model.Bundle()
 					.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
 			deletion.addEntry().getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.DELETE)
-					.setUrl(lastLive.getIdElement().toUnqualifiedVersionless().getValue());
+					.setUrl(before.getIdElement().toUnqualifiedVersionless().getValue());
 			files.append(NdjsonFiles.DELETED, "Bundle", parser.encodeResourceToString(deletion));
-		});
+		};
+		deletions.forEach(request.types(), since, until, tellIfSeen);
+		deletions.forEachAsOf(withheldSince, since, tellIfSeen);
 	}
 
 	/** Reports progress; false when the run must stop. */
@@ -172,8 +189,8 @@ final class ExportRun {
 	/**
 	 * Each resource of one type in these spaces, changed within the request's window, matching one of
 	 * its {@code _typeFilter} searches if it has any (each resource once). The matches are found as row
-	 * keys, then loaded {@code page-size} at a time: the heap holds one page of resources, whatever the
-	 * spaces hold.
+	 * keys, then loaded a page at a time ({@link ExportPages}: bounded by count and by bytes): the heap
+	 * holds one page of resources, whatever the spaces hold.
 	 */
 	private void forEachResource(String type, List<String> spaces, ExportRequest request, Consumer<IBaseResource> each) {
 		List<String> filters = request.typeFilters().getOrDefault(type, List.of());
@@ -190,13 +207,14 @@ final class ExportRun {
 		}
 		@SuppressWarnings("unchecked")
 		ISearchBuilder<JpaPid> loader = (ISearchBuilder<JpaPid>) searchBuilders.newSearchBuilder(type, definition.getImplementingClass());
-		List<JpaPid> all = new ArrayList<>(matches);
-		int pageSize = Math.max(1, properties.pageSize());
-		for (int from = 0; from < all.size(); from += pageSize) {
-			List<JpaPid> page = all.subList(from, Math.min(all.size(), from + pageSize));
-			List<IBaseResource> resources = transactions.withSystemRequest().execute(
-					() -> loader.loadResourcesByPid(page, new SystemRequestDetails()));
-			resources.forEach(each);
+		for (List<JpaPid> page : pages.pagesOf(new ArrayList<>(matches))) {
+			// Handed over one by one and let go: what a resource gains once allowed (its attachments' bytes)
+			// is garbage before the next one is looked at.
+			java.util.ArrayDeque<IBaseResource> resources = new java.util.ArrayDeque<>(transactions.withSystemRequest()
+					.execute(() -> loader.loadResourcesByPid(page, new SystemRequestDetails())));
+			for (IBaseResource resource = resources.poll(); resource != null; resource = resources.poll()) {
+				each.accept(resource);
+			}
 		}
 	}
 

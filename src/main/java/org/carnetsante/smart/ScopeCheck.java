@@ -49,8 +49,9 @@ public class ScopeCheck {
 		List<SmartScope> scopes = caller.scopes();
 		String type = request.getResourceName();
 		if (BULK_EXPORT.equals(request.getOperation())) {
-			// Bulk Data export bounds the types it exports by the token's system scopes itself.
-			if (scopes.stream().noneMatch(scope -> scope.interactions().contains(Interaction.READ) && !scope.isConstrained())) {
+			// Bulk Data export bounds the types it exports by the token's system scopes itself (a v2 scope's
+			// query constraint becomes a filter of its type's export).
+			if (scopes.stream().noneMatch(scope -> scope.interactions().contains(Interaction.READ))) {
 				throw new ForbiddenOperationException("The token's scopes grant read on no resource type: nothing can be exported");
 			}
 			return;

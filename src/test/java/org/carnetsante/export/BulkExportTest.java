@@ -45,6 +45,9 @@ class BulkExportTest extends CarnetServerTest {
 	@Autowired
 	UserAccounts accounts;
 
+	@Autowired
+	ca.uhn.fhir.jpa.api.dao.DaoRegistry daos;
+
 	/** Built once for the class: the spaces, and the hospital that exports them. */
 	private static TestSpace space;
 	private static String organization;
@@ -66,12 +69,16 @@ class BulkExportTest extends CarnetServerTest {
 		exporterToken = exporter.accessToken(EXPORTER_SCOPES);
 		// The hospital declares its own care of the two spaces.
 		for (Item item : List.of(Item.PATIENT, Item.MINOR)) {
-			HttpResponse<String> declared = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/CareTeam"))
-					.header("Authorization", "Bearer " + exporterToken).header("Content-Type", "application/fhir+json")
-					.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(
-							Fixtures.careTeam(space.id(item), organization)))).build());
-			assertThat(declared.statusCode()).as(declared.body()).isEqualTo(201);
+			declareCare(space.id(item));
 		}
+	}
+
+	private void declareCare(String patient) {
+		HttpResponse<String> declared = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/CareTeam"))
+				.header("Authorization", "Bearer " + exporterToken).header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(
+						Fixtures.careTeam(patient, organization)))).build());
+		assertThat(declared.statusCode()).as(declared.body()).isEqualTo(201);
 	}
 
 	@Test
@@ -165,25 +172,45 @@ class BulkExportTest extends CarnetServerTest {
 	}
 
 	@Test
-	void aSinceExportHoldsWhatChangedAndWhatWasDeleted() throws Exception {
+	void aSinceExportHoldsWhatChangedAndWhatWasDeletedOrBecameInvisible() throws Exception {
+		String maskedSince = document();
 		Thread.sleep(1100);
 		Instant since = Instant.now();
 		Thread.sleep(1100);
-		String kept = fhirClient().create().resource(Fixtures.documentReference(space.id(Item.PATIENT))).execute()
-				.getId().toUnqualifiedVersionless().getValue();
-		String removed = fhirClient().create().resource(Fixtures.documentReference(space.id(Item.PATIENT))).execute()
-				.getId().toUnqualifiedVersionless().getValue();
+		String kept = document();
+		String removed = document();
 		fhirClient().delete().resourceById(new org.hl7.fhir.r4.model.IdType(removed)).execute();
+		// The patient masks from professionals a document the hospital could see, and one created since.
+		String neverSeen = document();
+		for (String masked : List.of(maskedSince, neverSeen)) {
+			HttpResponse<String> patched = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + masked))
+					.header("Authorization", "Bearer " + space.patientToken()).header("Content-Type", "application/json-patch+json")
+					.method("PATCH", HttpRequest.BodyPublishers.ofString("[{\"op\":\"add\",\"path\":\"/securityLabel/-\","
+							+ "\"value\":{\"coding\":[{\"system\":\"" + TestSpace.LABELS + "\",\"code\":\"MASQUE_PS\"}]}}]"))
+					.build());
+			assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+		}
 
 		JsonNode manifest = completed(kickOff("/$export?_type=DocumentReference&_since=" + since));
 		assertThat(idsByType(download(manifest, exporterToken)).get("DocumentReference")).containsExactly(kept);
 		assertThat(manifest.get("deleted")).hasSize(1);
 		HttpResponse<String> deletions = send(HttpRequest.newBuilder(URI.create(manifest.get("deleted").get(0).get("url").asText()))
 				.header("Authorization", "Bearer " + exporterToken).build());
-		JsonNode deletion = JSON.readTree(deletions.body().strip());
-		assertThat(deletion.get("resourceType").asText()).isEqualTo("Bundle");
-		assertThat(deletion.get("entry").get(0).get("request").get("method").asText()).isEqualTo("DELETE");
-		assertThat(deletion.get("entry").get(0).get("request").get("url").asText()).isEqualTo(removed);
+		List<String> deleted = new ArrayList<>();
+		for (String line : deletions.body().strip().split("\n")) {
+			JsonNode deletion = JSON.readTree(line);
+			assertThat(deletion.get("resourceType").asText()).isEqualTo("Bundle");
+			assertThat(deletion.get("entry").get(0).get("request").get("method").asText()).isEqualTo("DELETE");
+			deleted.add(deletion.get("entry").get(0).get("request").get("url").asText());
+		}
+		// What it saw and may no longer see is named; what it never saw is not.
+		assertThat(deleted).containsExactlyInAnyOrder(removed, maskedSince);
+		assertThat(manifest.get("deleted").get(0).get("count").asInt()).isEqualTo(2);
+	}
+
+	private String document() {
+		return fhirClient().create().resource(Fixtures.documentReference(space.id(Item.PATIENT))).execute()
+				.getId().toUnqualifiedVersionless().getValue();
 	}
 
 	@Test
@@ -279,6 +306,28 @@ class BulkExportTest extends CarnetServerTest {
 	}
 
 	@Test
+	void aConstrainedScopeExportsOnlyWhatItsSearchMatches() throws Exception {
+		String biologyOnly = "system/DocumentReference.rs?type=http://loinc.org|11502-2";
+		String unusable = "system/Observation.rs?no-such-parameter=1";
+		TestBackendClient laboratory = TestBackendClient.registerRsa(clients, baseUrl(), List.of(biologyOnly, unusable),
+				organization, TestBackendClient.PUBLIC_HOSPITAL_SECTOR);
+		String token = laboratory.accessToken(biologyOnly + " " + unusable);
+
+		JsonNode manifest = completed(send(exportRequest("/$export", token).build()), token);
+		Map<String, Set<String>> byType = idsByType(download(manifest, token));
+		assertThat(byType.keySet()).containsOnly("DocumentReference");
+		assertThat(byType.get("DocumentReference")).contains(space.id(Item.BIOLOGY), space.id(Item.BIOLOGY_NOT_YET_FOR_THE_PATIENT))
+				.doesNotContain(space.id(Item.CONSULTATION), space.id(Item.MINOR_CONSULTATION));
+
+		// The client's own filter narrows further; it never widens what the scope grants.
+		String consultations = URLEncoder.encode("DocumentReference?type=http://loinc.org|11488-4", StandardCharsets.UTF_8);
+		JsonNode narrowed = completed(send(exportRequest("/$export?_typeFilter=" + consultations, token).build()), token);
+		assertThat(narrowed.get("output")).isEmpty();
+		// A constraint that is no search of its type grants nothing.
+		assertThat(send(exportRequest("/$export?_type=Observation", token).build()).statusCode()).isEqualTo(403);
+	}
+
+	@Test
 	void statusAndFilesAreTheKickingClientsAloneAndCancelRemovesThem() throws Exception {
 		HttpResponse<String> kickOff = kickOff("/$export?_type=Patient");
 		String status = kickOff.headers().firstValue("Content-Location").orElseThrow();
@@ -318,6 +367,58 @@ class BulkExportTest extends CarnetServerTest {
 		assertThat(byType.get("Patient")).containsExactly(space.id(Item.MINOR));
 		assertThat(byType.get("DocumentReference")).contains(space.id(Item.MINOR_CONSULTATION))
 				.doesNotContain(space.id(Item.CONSULTATION));
+	}
+
+	@Test
+	void resourcesHoldingLargeAttachmentsComeOutAsAReadShowsThem() throws Exception {
+		byte[] large = new byte[5 * 1024 * 1024];
+		byte[] small = new byte[300 * 1024];
+		new java.util.Random(13).nextBytes(large);
+		new java.util.Random(17).nextBytes(small);
+		// A hospital of its own: the other tests' exports do not meet this patient.
+		String otherOrganization = String.valueOf(1_000_000_000L + (long) (Math.random() * 8_000_000_000L));
+		TestBackendClient otherHospital = TestBackendClient.registerRsa(clients, baseUrl(), List.of(EXPORTER_SCOPES.split(" ")),
+				otherOrganization, TestBackendClient.PUBLIC_HOSPITAL_SECTOR);
+		String otherToken = otherHospital.accessToken(EXPORTER_SCOPES);
+		String id = patientInOurCare();
+		HttpResponse<String> declared = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/CareTeam"))
+				.header("Authorization", "Bearer " + otherToken).header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(
+						Fixtures.careTeam("Patient/" + id, otherOrganization)))).build());
+		assertThat(declared.statusCode()).as(declared.body()).isEqualTo(201);
+		// Larger than the test server takes in one request: stored as an administrator's system write would.
+		var patientDao = daos.getResourceDao(org.hl7.fhir.r4.model.Patient.class);
+		var system = new ca.uhn.fhir.rest.api.server.SystemRequestDetails();
+		org.hl7.fhir.r4.model.Patient withPhotos = patientDao.read(new org.hl7.fhir.r4.model.IdType("Patient", id), system);
+		withPhotos.addPhoto().setContentType("image/jpeg").setData(large);
+		withPhotos.addPhoto().setContentType("image/jpeg").setData(small);
+		patientDao.update(withPhotos, system);
+
+		HttpResponse<String> kickOff = send(exportRequest("/$export?_type=Patient", otherToken).build());
+		assertThat(kickOff.statusCode()).as(kickOff.body()).isEqualTo(202);
+		List<JsonNode> patients = download(completed(kickOff, otherToken), otherToken).values().stream().flatMap(List::stream).toList();
+		assertThat(patients).extracting(patient -> patient.get("id").asText()).containsExactly(id);
+		JsonNode exported = patients.get(0);
+		HttpResponse<String> read = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/Patient/" + id))
+				.header("Authorization", "Bearer " + otherToken).header("Accept", "application/fhir+json").build());
+		assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+		assertThat(exported.get("photo")).isEqualTo(JSON.readTree(read.body()).get("photo"));
+		// Put back up to carnet.documents.inflated-up-to (1 MB), a reference to the stored bytes beyond.
+		assertThat(java.util.Base64.getDecoder().decode(exported.get("photo").get(1).get("data").asText())).isEqualTo(small);
+		assertThat(exported.get("photo").get(0).has("data")).isFalse();
+	}
+
+	@Test
+	void pagesAreBoundedByTheStoredSizeOfResources() {
+		List<ca.uhn.fhir.jpa.model.dao.JpaPid> keys = jdbc.query("SELECT res_id FROM hfj_resource WHERE res_type = 'Patient'"
+				+ " AND fhir_id IN (?, ?) ORDER BY res_id", (row, number) -> ca.uhn.fhir.jpa.model.dao.JpaPid.fromId(row.getLong(1)),
+				space.id(Item.PATIENT).split("/")[1], space.id(Item.MINOR).split("/")[1]);
+		assertThat(keys).hasSize(2);
+		// Sizes known (an unknown size would make a page of its own): two Patients share a 1 MB page…
+		assertThat(new ExportPages(jdbc.getDataSource(), 500, 1024 * 1024).pagesOf(keys)).containsExactly(keys);
+		// …not a 100-byte one, nor a page of one resource.
+		assertThat(new ExportPages(jdbc.getDataSource(), 500, 100).pagesOf(keys)).containsExactly(keys.subList(0, 1), keys.subList(1, 2));
+		assertThat(new ExportPages(jdbc.getDataSource(), 1, 1024 * 1024).pagesOf(keys)).hasSize(2);
 	}
 
 	private String create(Group group) {
