@@ -7,8 +7,10 @@
 #
 # For each round and server: a system-level export of Patient, DocumentReference and Observation, polled
 # every 200 ms, every file downloaded; prints resources, seconds to the manifest, seconds in all,
-# resources/s end to end, the server's CPU during the export, and its heap: used after a full GC before
-# the export, and the most used (young + old generations, jstat every 0.5 s) during it.
+# resources/s end to end, the server's CPU during the export, and its heap: after a full collection
+# before the export and, during it, the most it held after any collection (the GC log's "after" figures;
+# young collections leave the old generation's garbage in: an upper bound) and after a full collection
+# (what was alive then) — the export's heap growth is measured against the first figure.
 #
 # Carnet's data is written through a second Carnet on the same database with its features off (ten times
 # faster to fill); the starter's through the starter itself.
@@ -37,10 +39,8 @@ for name in "${servers[@]}"; do
   psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE ${db[$name]}"
 done
 all_pids=()
-sampler=""
 cleanup() {
   local status=$?
-  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
   if [ "$status" -ne 0 ]; then
     for name in carnet starter; do echo "--- $name.log (last lines)" >&2; tail -60 "$work/$name.log" >&2 || true; done
   fi
@@ -54,7 +54,7 @@ trap cleanup EXIT
 jvm=(-Xmx1g -XX:+UseParallelGC)
 start_carnet() { # name, port, issuer port, extra arguments…
   local name=$1 at=$2 issuer_port=$3; shift 3
-  java "${jvm[@]}" -jar "$jar" --spring.profiles.active=demo \
+  java "${jvm[@]}" "-Xlog:gc:file=$work/$name.gc.log" -jar "$jar" --spring.profiles.active=demo \
     --carnet.db.url="jdbc:postgresql://127.0.0.1:5432/${db[carnet]}" --carnet.db.username=postgres \
     --carnet.smart.issuer="http://localhost:$issuer_port" --server.port="$at" --carnet.fhir.data-dir="$work/$name" \
     "$@" > "$work/$name.log" 2>&1 &
@@ -77,7 +77,7 @@ ready() { # name, demo data expected (yes/no)
 
 start_carnet carnet "${port[carnet]}" "${port[carnet]}"
 mkdir -p "$work/starter"
-(cd "$work/starter" && exec java "${jvm[@]}" -jar "$war" --server.port="${port[starter]}" \
+(cd "$work/starter" && exec java "${jvm[@]}" "-Xlog:gc:file=$work/starter.gc.log" -jar "$war" --server.port="${port[starter]}" \
   --spring.datasource.url="jdbc:postgresql://127.0.0.1:5432/${db[starter]}" --spring.datasource.username=postgres \
   --spring.datasource.driverClassName=org.postgresql.Driver \
   --spring.jpa.properties.hibernate.dialect=ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect \
@@ -99,22 +99,27 @@ python3 bench/lib/export_bench.py load "${base[starter]}" "$spaces" "$per_space"
 echo "servers: ${servers[*]}   cores: $(nproc)   java: $(java -version 2>&1 | head -n 1)   JVM: ${jvm[*]}"
 echo "$spaces spaces of $per_space resources (+ Patient and CareTeam), $rounds rounds"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-heap_used_mb() { jstat -gc "$1" | awk 'NR == 2 {printf "%d", ($3 + $4 + $6 + $8) / 1024}'; }
+# The heap after each collection logged from line $2 on ("300M->52M(981M)": 52), its highest.
+heap_after_gc_mb() { tail -n +"$2" "$work/$1.gc.log" | grep -o -- '->[0-9]*M' | tr -dc '0-9\n' | sort -n | tail -n 1 || true; }
+# The same, after full collections only (what was really alive then); empty when none ran.
+heap_after_full_gc_mb() { tail -n +"$2" "$work/$1.gc.log" | grep 'Pause Full' | grep -o -- '->[0-9]*M' | tr -dc '0-9\n' | sort -n | tail -n 1 || true; }
 for round in $(seq 1 "$rounds"); do
   order=("${servers[@]}")
   [ $((round % 2)) -eq 0 ] && order=(starter carnet)
   for name in "${order[@]}"; do
     jcmd "${pid[$name]}" GC.run > /dev/null
-    before_heap=$(heap_used_mb "${pid[$name]}")
-    ( peak=0; while true; do used=$(heap_used_mb "${pid[$name]}" || echo 0); [ "$used" -gt "$peak" ] && peak=$used
-        echo "$peak" > "$work/peak.$name"; sleep 0.5; done ) &
-    sampler=$!
+    from_line=$(wc -l < "$work/$name.gc.log")
+    before_heap=$(heap_after_gc_mb "$name" "$from_line")
+    from_line=$((from_line + 1))
     before=$(cpu_ticks "${pid[$name]}")
     line=$(python3 bench/lib/export_bench.py export "${base[$name]}")
     ticks=$(( $(cpu_ticks "${pid[$name]}") - before ))
-    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=""
+    during=$(heap_after_gc_mb "$name" "$from_line"); during=${during:-$before_heap}
+    full=$(heap_after_full_gc_mb "$name" "$from_line")
+    full=${full:+$full MB}; full=${full:-none ran}
     resources=$(awk '{print $2}' <<< "$line")
-    printf 'round %d  %-8s %s  server CPU %.2f ms/resource  heap after GC %s MB, peak during %s MB\n' "$round" "$name" "$line" \
-      "$(python3 -c "print($ticks * 1000 / $(getconf CLK_TCK) / $resources)")" "$before_heap" "$(cat "$work/peak.$name")"
+    printf 'round %d  %-8s %s  server CPU %.2f ms/resource  heap after full GC %s MB; during: highest after any GC %s MB, after a full GC %s\n' \
+      "$round" "$name" "$line" "$(python3 -c "print($ticks * 1000 / $(getconf CLK_TCK) / $resources)")" "$before_heap" "$during" \
+      "$full"
   done
 done

@@ -4,7 +4,8 @@
   load BASE SPACES PER_SPACE [TOKEN_BASE]
         SPACES spaces in the demo hospital's care, each written in one transaction: its Patient (INS), a
         CareTeam naming the hospital, and PER_SPACE resources, half DocumentReferences (PDSm metadata,
-        a few bytes inline) and half Observations; the token from TOKEN_BASE's authorization server
+        a few bytes inline) and half Observations; the token from TOKEN_BASE's authorization server.
+        CARNET_BENCH_PHOTO_BYTES: each Patient also holds a photo of that many random bytes, inline
   export BASE [TYPES]
         a Bulk Data system-level export (kick-off, status polled every 200 ms, every file downloaded and
         its lines counted); prints resources, seconds to the manifest, seconds in all, resources/s
@@ -13,6 +14,7 @@ A BASE ending in "#no-token" is a server without an authorization server (the st
 Every HTTP call has a timeout (CARNET_BENCH_HTTP_TIMEOUT, 60 s); the export waits at most
 CARNET_BENCH_EXPORT_TIMEOUT seconds (900); any failure exits non-zero with a message.
 """
+import base64
 import json
 import os
 import sys
@@ -43,6 +45,10 @@ def space_bundle(per_space):
         {"request": {"method": "POST", "url": "CareTeam"}, "resource": {
             "resourceType": "CareTeam", "status": "active", "subject": {"reference": patient},
             "participant": [{"member": {"identifier": {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": HOSPITAL_ORGANIZATION}}}]}}]
+    photo_bytes = int(os.environ.get("CARNET_BENCH_PHOTO_BYTES", "0"))
+    if photo_bytes:
+        entries[0]["resource"]["photo"] = [{"contentType": "image/jpeg",
+                                            "data": base64.b64encode(os.urandom(photo_bytes)).decode("ascii")}]
     for n in range(per_space):
         if n % 2 == 0:
             resource = access_bench.document(patient, access_bench.TYPES[n % len(access_bench.TYPES)], "Document %d" % n,

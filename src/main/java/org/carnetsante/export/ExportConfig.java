@@ -17,6 +17,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.carnetsante.access.AccessPolicyService;
@@ -28,6 +30,7 @@ import org.carnetsante.documents.DocumentProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.carnetsante.fhir.FhirProperties;
 import org.carnetsante.fhir.FhirServerCustomizer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -55,12 +58,22 @@ public class ExportConfig {
 			AccessPolicyService policy, SpaceRulesStore rules, AuditTrail trail, AuditProperties audit,
 			AccessProperties access, ExportProperties export, Clock clock, DataSource dataSource,
 			SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions, DocumentProperties documents,
-			BinaryStorageInterceptor<?> binaryStorage) {
+			BinaryStorageInterceptor<?> binaryStorage, @Qualifier("exportPrefetch") ExecutorService exportPrefetch) {
 		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy,
 				new DeletedSince(dataSource, daos), searchBuilders, transactions, export,
 				new ExportPages(dataSource, export.pageSize(), export.pageBytes().toBytes()),
-				attachmentsAsRead(documents, binaryStorage), clock),
+				attachmentsAsRead(documents, binaryStorage), exportPrefetch, clock),
 				new ExportSpaces(rules, daos), trail, audit.enabled(), Set.copyOf(access.refusedSectors()), export, clock);
+	}
+
+	/** Reads the next page of an export while its worker judges and writes the current one (one per run). */
+	@Bean(destroyMethod = "shutdownNow")
+	public ExecutorService exportPrefetch() {
+		return Executors.newCachedThreadPool(task -> {
+			Thread thread = new Thread(task, "carnet-export-prefetch");
+			thread.setDaemon(true);
+			return thread;
+		});
 	}
 
 	@Bean
@@ -68,8 +81,11 @@ public class ExportConfig {
 			ExportRunner runner, DaoRegistry daos, SpaceRulesStore rules, FhirProperties fhir, AccessProperties access,
 			ExportProperties export, Clock clock) {
 		Set<String> exportable = exportableTypes(fhirContext, fhir.resourceTypes());
-		return server -> server.registerProvider(new ExportKickoff(fhirContext, matchUrls, jobs, runner,
-				new ExportSpaces(rules, daos), exportable, Set.copyOf(access.refusedSectors()), export, clock));
+		return server -> {
+			server.registerProvider(new ExportKickoff(fhirContext, matchUrls, jobs, runner,
+					new ExportSpaces(rules, daos), exportable, Set.copyOf(access.refusedSectors()), export, clock));
+			server.registerInterceptor(new BulkDataCapabilities());
+		};
 	}
 
 	@Bean

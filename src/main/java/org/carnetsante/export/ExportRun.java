@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import ca.uhn.fhir.jpa.dao.ISearchBuilder;
 import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
@@ -67,11 +70,13 @@ final class ExportRun {
 	private final ExportProperties properties;
 	private final ExportPages pages;
 	private final Consumer<IBaseResource> attachmentsAsRead;
+	private final ExecutorService prefetch;
 	private final Clock clock;
 
 	ExportRun(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, AccessPolicyService policy,
 			DeletedSince deletions, SearchBuilderFactory<JpaPid> searchBuilders, IHapiTransactionService transactions,
-			ExportProperties properties, ExportPages pages, Consumer<IBaseResource> attachmentsAsRead, Clock clock) {
+			ExportProperties properties, ExportPages pages, Consumer<IBaseResource> attachmentsAsRead, ExecutorService prefetch,
+			Clock clock) {
 		this.fhirContext = fhirContext;
 		this.daos = daos;
 		this.matchUrls = matchUrls;
@@ -82,6 +87,7 @@ final class ExportRun {
 		this.properties = properties;
 		this.pages = pages;
 		this.attachmentsAsRead = attachmentsAsRead;
+		this.prefetch = prefetch;
 		this.clock = clock;
 	}
 
@@ -189,8 +195,8 @@ final class ExportRun {
 	/**
 	 * Each resource of one type in these spaces, changed within the request's window, matching one of
 	 * its {@code _typeFilter} searches if it has any (each resource once). The matches are found as row
-	 * keys, then loaded a page at a time ({@link ExportPages}: bounded by count and by bytes): the heap
-	 * holds one page of resources, whatever the spaces hold.
+	 * keys, then loaded a page at a time ({@link ExportPages}: bounded by count and by bytes), the next
+	 * while this one is handed over: the heap holds two pages of resources, whatever the spaces hold.
 	 */
 	private void forEachResource(String type, List<String> spaces, ExportRequest request, Consumer<IBaseResource> each) {
 		List<String> filters = request.typeFilters().getOrDefault(type, List.of());
@@ -207,14 +213,46 @@ final class ExportRun {
 		}
 		@SuppressWarnings("unchecked")
 		ISearchBuilder<JpaPid> loader = (ISearchBuilder<JpaPid>) searchBuilders.newSearchBuilder(type, definition.getImplementingClass());
-		for (List<JpaPid> page : pages.pagesOf(new ArrayList<>(matches))) {
-			// Handed over one by one and let go: what a resource gains once allowed (its attachments' bytes)
-			// is garbage before the next one is looked at.
-			java.util.ArrayDeque<IBaseResource> resources = new java.util.ArrayDeque<>(transactions.withSystemRequest()
-					.execute(() -> loader.loadResourcesByPid(page, new SystemRequestDetails())));
-			for (IBaseResource resource = resources.poll(); resource != null; resource = resources.poll()) {
-				each.accept(resource);
+		List<List<JpaPid>> keyPages = pages.pagesOf(new ArrayList<>(matches));
+		// The next page is read from the database and parsed on another thread while this one is judged
+		// and written: the two halves of the work use both cores. At most two pages are in memory.
+		Future<List<IBaseResource>> next = keyPages.isEmpty() ? null : prefetch.submit(() -> load(loader, keyPages.get(0)));
+		try {
+			for (int page = 0; page < keyPages.size(); page++) {
+				java.util.ArrayDeque<IBaseResource> resources = new java.util.ArrayDeque<>(await(next));
+				List<JpaPid> following = page + 1 < keyPages.size() ? keyPages.get(page + 1) : null;
+				next = following == null ? null : prefetch.submit(() -> load(loader, following));
+				// Handed over one by one and let go: what a resource gains once allowed (its attachments'
+				// bytes) is garbage before the next one is looked at.
+				for (IBaseResource resource = resources.poll(); resource != null; resource = resources.poll()) {
+					each.accept(resource);
+				}
 			}
+		} finally {
+			if (next != null) {
+				next.cancel(true); // the run stopped early (cancelled, taken over, failed)
+			}
+		}
+	}
+
+	private List<IBaseResource> load(ISearchBuilder<JpaPid> loader, List<JpaPid> page) {
+		return transactions.withSystemRequest().execute(() -> loader.loadResourcesByPid(page, new SystemRequestDetails()));
+	}
+
+	private static List<IBaseResource> await(Future<List<IBaseResource>> page) {
+		try {
+			return page.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new ExportLost();
+		} catch (ExecutionException e) {
+			if (e.getCause() instanceof RuntimeException failure) {
+				throw failure;
+			}
+			if (e.getCause() instanceof Error error) {
+				throw error;
+			}
+			throw new IllegalStateException(e.getCause());
 		}
 	}
 

@@ -116,8 +116,9 @@ public class ExportRunner implements SmartLifecycle {
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 				return;
-			} catch (RuntimeException e) {
-				// The database may be briefly unavailable: the worker keeps going.
+			} catch (RuntimeException | Error e) {
+				// The database may be briefly unavailable, an export may have needed more memory than the
+				// node had: the worker keeps going (a worker that died would leave this node exporting nothing).
 				LOG.warn("Export worker: {}", e.toString());
 				sleepQuietly();
 			}
@@ -159,7 +160,9 @@ public class ExportRunner implements SmartLifecycle {
 			if (jobs.find(job.id()).isEmpty()) {
 				jobs.deleteFiles(job.id());
 			}
-		} catch (Exception e) {
+		} catch (Exception | OutOfMemoryError | StackOverflowError e) {
+			// An export that ran this node out of memory (its pages are let go as the error unwinds) is
+			// failed, not left running: its client is told, and the node goes on with the next.
 			LOG.error("Export {} failed", job.id(), e);
 			jobs.fail(job.id(), node, "The export failed on the server (" + e.getClass().getSimpleName() + ")", clock.instant(), expires);
 		}

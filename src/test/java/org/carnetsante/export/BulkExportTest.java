@@ -258,6 +258,29 @@ class BulkExportTest extends CarnetServerTest {
 	}
 
 	@Test
+	void theCapabilityStatementPointsAtTheBulkDataDefinitions() throws Exception {
+		HttpResponse<String> metadata = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/metadata"))
+				.header("Accept", "application/fhir+json").build());
+		JsonNode statement = JSON.readTree(metadata.body());
+		assertThat(statement.get("instantiates").toString()).contains("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data");
+		JsonNode rest = statement.get("rest").get(0);
+		assertThat(exportDefinition(rest)).isEqualTo("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export");
+		Map<String, String> byType = new HashMap<>();
+		rest.get("resource").forEach(resource -> byType.put(resource.get("type").asText(), exportDefinition(resource)));
+		assertThat(byType.get("Patient")).isEqualTo("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+		assertThat(byType.get("Group")).isEqualTo("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+	}
+
+	private static String exportDefinition(JsonNode withOperations) {
+		for (JsonNode operation : withOperations.path("operation")) {
+			if (operation.get("name").asText().equals("export")) {
+				return operation.get("definition").asText();
+			}
+		}
+		return null;
+	}
+
+	@Test
 	void badKickOffsAreRefusedWithTheReason() {
 		Map<String, Integer> refusals = new HashMap<>();
 		refusals.put("/$export?_type=NoSuchType", 400);
