@@ -5,7 +5,9 @@
 #      repository, run on a Java 21+ JDK) starts with the realm of docker/keycloak/;
 #   2. Carnet starts trusting that issuer: fhirclient in Chromium performs a standalone launch
 #      (smart-launch.mjs) and a Keycloak token is accepted with its claims mapped (external-issuer.mjs);
-#   3. Carnet restarts without that issuer: the Keycloak token is refused.
+#   3. Carnet restarts without that issuer: the Keycloak token is refused;
+#   4. two Carnet nodes on one PostgreSQL database (psql, 127.0.0.1:5432): the first is killed during a
+#      Bulk Data export, the second completes it (export-restart.mjs).
 # Needs Node.js 20+, Chromium (Debian package chromium) and a JDK 21+ (KEYCLOAK_JAVA_HOME, default
 # the Temurin 25 under /usr/lib/jvm).
 set -euo pipefail
@@ -97,4 +99,9 @@ stop_carnet
 start_carnet "$work/carnet-2.log"
 CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
   node external-issuer.mjs refused || status=1
+stop_carnet
+
+# 4. Two nodes on one PostgreSQL database: one killed in the middle of a Bulk Data export, the other
+# takes it over and completes it (free ports of its own).
+CARNET_JAR="$jar" node export-restart.mjs || status=1
 exit $status

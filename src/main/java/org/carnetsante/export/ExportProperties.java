@@ -33,7 +33,7 @@ public record ExportProperties(
 		@DefaultValue("1MB") DataSize chunkSize,
 		@DefaultValue("50") int spacesPerBatch,
 		@DefaultValue("500") int pageSize,
-		@DefaultValue("16MB") DataSize pageBytes,
+		@DefaultValue("8MB") DataSize pageBytes,
 		@DefaultValue("2") int maxActivePerClient,
 		@DefaultValue("1s") Duration pollInterval,
 		@DefaultValue("30s") Duration takeOverAfter,
