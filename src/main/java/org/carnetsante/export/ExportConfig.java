@@ -43,10 +43,12 @@ public class ExportConfig {
 
 	/**
 	 * Never exported: the patient's own settings and log (Consent, AuditEvent, Subscription), the bytes
-	 * of documents (fetched with ITI-68 from each DocumentReference's attachment URL), and Groups (the
-	 * export's definition, not health data).
+	 * of documents (fetched with ITI-68 from each DocumentReference's attachment URL), Groups (the
+	 * export's definition, not health data), and messages (Communication: seen by their sender, their
+	 * recipients and the patient side of the space only, never through a hospital's care relationship).
 	 */
-	static final Set<String> NEVER_EXPORTED = Set.of("Consent", "AuditEvent", "Subscription", "Binary", "Group");
+	static final Set<String> NEVER_EXPORTED = Set.of("Consent", "AuditEvent", "Subscription", "Binary", "Group",
+			"Communication");
 
 	@Bean
 	public ExportJobs exportJobs(DataSource dataSource) {

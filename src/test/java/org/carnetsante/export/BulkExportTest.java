@@ -294,6 +294,7 @@ class BulkExportTest extends CarnetServerTest {
 		refusals.put("/$export?_type=NoSuchType", 400);
 		refusals.put("/$export?_type=Consent", 400);
 		refusals.put("/$export?_type=Binary", 400);
+		refusals.put("/$export?_type=Communication", 400);
 		refusals.put("/$export?_since=2999-01-01T00:00:00Z", 400);
 		refusals.put("/$export?_since=yesterday", 400);
 		refusals.put("/$export?_outputFormat=text/csv", 400);
