@@ -12,8 +12,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Cuts the row keys an export will load into pages bounded by count and by bytes. HAPI loads resources
  * by count; a page of 500 resources each holding a 5 MB inline attachment would be 2.5 GB of JSON before
- * parsing (HAPI issue #8374). The stored size of each resource's current version is read first — a
- * cheap query on the version table, not the text — and a page closes before it would pass the byte bound.
+ * parsing (HAPI issue #8374). The stored size of each resource's current version is read first (one
+ * query per slice of keys; PostgreSQL's LENGTH counts the characters of the text, so it reads it) and a
+ * page closes before it would pass the byte bound.
  */
 final class ExportPages {
 

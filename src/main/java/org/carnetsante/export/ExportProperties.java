@@ -14,7 +14,8 @@ import org.springframework.util.unit.DataSize;
  *     an export is a few of these, whatever its size)
  * @param spacesPerBatch spaces whose resources of one type are read in one query (the heap holds one
  *     such batch of one type at a time)
- * @param pageSize resources loaded from the database at a time (one page is in memory at a time)
+ * @param pageSize resources loaded from the database at a time (two pages are in memory at a time: the
+ *     one being written and the one read ahead)
  * @param pageBytes stored JSON loaded from the database at a time: a page ends at {@code pageSize}
  *     resources or at this many bytes, whichever comes first (a larger resource is a page of its own)
  * @param maxActivePerClient exports a client may have queued or running at once; beyond, 429

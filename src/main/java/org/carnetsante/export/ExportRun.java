@@ -47,7 +47,8 @@ import org.hl7.fhir.r4.model.Resource;
  * batch of spaces at a time and type by type, the resources of those spaces read from the database,
  * each judged by the access policy for the hospital that asked (the actor captured at kick-off, never
  * a system request), and written as NDJSON as a read would show it (attachment bytes stored out of the
- * resource row put back up to {@code carnet.documents.inflated-up-to}, as on a read). What the policy withholds is not written and not counted.
+ * resource row put back up to {@code carnet.documents.inflated-up-to}, as on a read). What the policy
+ * withholds is not written and not counted.
  * Each space's access-log entry is written, durably, before the export is marked complete (its files
  * are served only then).
  */
