@@ -3,8 +3,9 @@
 
   populate BASE PATIENTS DOCUMENTS OUT_DIR   spaces in the care of the demo GP (Dr Martin), fed by the
                                              demo hospital; writes the paths to read and search
-  launch BASE USER                           a SMART App Launch of the demo practitioner software for a
-                                             professional; prints the access token
+  launch BASE USER [SCOPES]                  a SMART App Launch of the demo practitioner software for a
+                                             professional (scopes "openid fhirUser user/*.rs" unless
+                                             given); prints the access token
 
 Every HTTP call has a timeout (CARNET_BENCH_HTTP_TIMEOUT seconds, 60 by default): a server that stops
 answering fails the run instead of hanging it; any failure exits non-zero with a message.
@@ -110,7 +111,7 @@ def populate(base, patients, documents, out_dir):
         f.write("\n".join(document_paths) + "\n")
 
 
-def launch(base, user):
+def launch(base, user, scopes="openid fhirUser user/*.rs"):
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     redirect = "http://localhost:8000/callback"
@@ -133,7 +134,7 @@ def launch(base, user):
 
     authorize = base + "/oauth2/authorize?" + urllib.parse.urlencode({
         "response_type": "code", "client_id": "demo-practitioner-software", "redirect_uri": redirect,
-        "scope": "openid fhirUser user/*.rs", "state": secrets.token_hex(8), "aud": base + "/fhir",
+        "scope": scopes, "state": secrets.token_hex(8), "aud": base + "/fhir",
         "code_challenge": challenge, "code_challenge_method": "S256"})
     get(authorize)
     _, _, login_page = get(base + "/login")
@@ -168,6 +169,6 @@ if __name__ == "__main__":
     if command == "populate":
         populate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     elif command == "launch":
-        launch(sys.argv[2], sys.argv[3])
+        launch(sys.argv[2], sys.argv[3], *sys.argv[4:5])
     else:
         sys.exit(__doc__)

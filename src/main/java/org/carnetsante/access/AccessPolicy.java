@@ -20,6 +20,8 @@ import java.util.Set;
  *       in an emergency; a closed space is closed to them. They then see what the profession matrix
  *       allows, but documents masked from professionals only if they wrote them, or in an emergency
  *       the patient allowed to show them.
+ *   <li>Messages and appointments are seen by the patient side of their space and, among professionals,
+ *       by those who take part in them only.
  * </ul>
  */
 public final class AccessPolicy {
@@ -50,9 +52,44 @@ public final class AccessPolicy {
 					? AccessDecision.allow("not patient data")
 					: AccessDecision.deny(resource.type() + " that belongs to no patient's space is not shown");
 		}
+		if (resource.isMessage() || resource.isAppointment()) {
+			return decideAmongParticipants(actor, resource, spaces, now);
+		}
 		return actor.role().isPatientSide()
 				? decideForPatientSide(actor, resource, spaces, now)
 				: decideForCareSide(actor, resource, spaces, now);
+	}
+
+	/**
+	 * Messages and appointments are between people, not part of the record: the patient side of their space
+	 * sees them (not a thread they removed from their view; a delegate within the delegation), and among
+	 * professionals and organizations only those who take part (a message's sender and recipients, an
+	 * appointment's participants and booker), while the space is open and does not block them — never
+	 * through a care relationship, the profession matrix or an emergency.
+	 */
+	private AccessDecision decideAmongParticipants(Actor actor, ResourceFacts message, Map<String, SpaceRules> spaces,
+			Instant now) {
+		if (actor.role().isPatientSide()) {
+			if (message.labels().contains(MessageFacts.REMOVED_FROM_PATIENT_VIEW)) {
+				return AccessDecision.deny("the patient removed this thread from their view");
+			}
+			return decideForPatientSide(actor, message, spaces, now);
+		}
+		if (!actor.isNamedBy(message.participants())) {
+			return AccessDecision.deny(message.isMessage()
+					? "a message is seen by its sender, its recipients and the patient's side only"
+					: "an appointment is seen by those who take part in it, who booked it and the patient's side only");
+		}
+		for (String patient : message.patients()) {
+			SpaceRules space = spaces.getOrDefault(patient, SpaceRules.NONE);
+			if (space.closed()) {
+				return AccessDecision.deny("the space is closed");
+			}
+			if (space.blocks(actor.keys(), message, now)) {
+				return AccessDecision.deny("blocked by the patient");
+			}
+		}
+		return AccessDecision.allow("sender or recipient of the message");
 	}
 
 	/**

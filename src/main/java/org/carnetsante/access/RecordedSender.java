@@ -62,4 +62,34 @@ public final class RecordedSender {
 		reference.setDisplay(caller.name());
 		return reference;
 	}
+
+	/**
+	 * The caller as recorded where HAPI indexes and checks the reference (a message's sender, who booked an
+	 * appointment): a professional or an organization's system by national identifier (their Practitioner or
+	 * Organization resource need not be stored here), the patient's side as the space's patient, with the
+	 * name of who acted (a parent writing in a child's space stays inside that space).
+	 */
+	public static Reference participantReference(CarnetCaller caller, Actor actor) {
+		Reference reference = new Reference();
+		if (actor.role().isPatientSide() && actor.patient() != null) {
+			reference.setReference("Patient/" + actor.patient());
+		} else if (caller.kind() == CarnetCaller.Kind.PROFESSIONAL && caller.idNat() != null) {
+			reference.setIdentifier(new Identifier().setSystem(ActorKeys.PROFESSIONAL_ID_SYSTEM).setValue(caller.idNat()));
+		} else if (caller.kind() == CarnetCaller.Kind.SYSTEM && caller.organization() != null) {
+			reference.setIdentifier(new Identifier().setSystem(ActorKeys.ORGANIZATION_ID_SYSTEM).setValue(caller.organization()));
+		} else if (caller.fhirUser() != null) {
+			reference.setReference(caller.fhirUser());
+		}
+		reference.setDisplay(caller.name());
+		return reference;
+	}
+
+	/**
+	 * Whether the actor is the one a {@link #participantReference} names: by any key, or, on the patient's
+	 * side, as a holder of the space it names (the patient or a legal representative, not a delegate).
+	 */
+	public static boolean isParticipant(Actor actor, Set<String> recordedKeys) {
+		return actor.isNamedBy(recordedKeys) || (actor.role().isPatientSide() && actor.role() != Actor.Role.DELEGATE
+				&& actor.patient() != null && recordedKeys.contains("Patient/" + actor.patient()));
+	}
 }

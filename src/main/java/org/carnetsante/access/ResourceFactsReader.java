@@ -7,12 +7,13 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.DocumentReference;
 
 /**
  * Reads the {@link ResourceFacts} of a resource: the patients it concerns (FHIR's Patient
  * compartment, as HAPI's terser resolves it), a document's types and author (its recorded sender,
- * {@link RecordedSender}), its visibility labels.
+ * {@link RecordedSender}), its visibility labels, a message's sender and recipients ({@link MessageFacts}).
  */
 public class ResourceFactsReader {
 
@@ -30,6 +31,8 @@ public class ResourceFactsReader {
 		String relativeId = id != null && id.hasIdPart() ? type + "/" + id.getIdPart() : null;
 		Set<String> documentTypes = new HashSet<>();
 		Set<String> authors = new HashSet<>();
+		Set<String> participants = new HashSet<>();
+		Set<String> labels = VisibilityLabels.of(resource);
 		if (resource instanceof org.hl7.fhir.r4.model.Subscription subscription) {
 			// Its "author" is the person who made it: only they see it.
 			SubscriptionOwners.of(subscription).ifPresent(owner -> authors.addAll(owner.keys()));
@@ -43,8 +46,19 @@ public class ResourceFactsReader {
 			// The author's rights follow the sender Carnet recorded, never the author the sender declared.
 			authors.addAll(RecordedSender.keysOf(document));
 		}
-		return new ResourceFacts(type, relativeId, patientsOf(type, resource), documentTypes,
-				VisibilityLabels.of(resource), authors);
+		if (resource instanceof org.hl7.fhir.r4.model.Appointment appointment) {
+			authors.addAll(AppointmentFacts.bookerKeys(appointment));
+			participants.addAll(AppointmentFacts.participantKeys(appointment));
+		}
+		if (resource instanceof Communication message) {
+			authors.addAll(MessageFacts.senderKeys(message));
+			participants.addAll(MessageFacts.participantKeys(message));
+			if (MessageFacts.removedFromPatientView(message)) {
+				labels = new HashSet<>(labels);
+				labels.add(MessageFacts.REMOVED_FROM_PATIENT_VIEW);
+			}
+		}
+		return new ResourceFacts(type, relativeId, patientsOf(type, resource), documentTypes, labels, authors, participants);
 	}
 
 	private Set<String> patientsOf(String type, IBaseResource resource) {
@@ -60,6 +74,14 @@ public class ResourceFactsReader {
 			SubscriptionOwners.patientOf(subscription).ifPresent(patients::add);
 			return patients;
 		}
+		if (resource instanceof Communication message) {
+			// A message is in the space of its subject (and, to be refused, of any patient it is addressed
+			// to); its sender is recorded by Carnet from the token: a parent writing in a child's space
+			// does not bring the message into the parent's own space.
+			addPatient(patients, message.getSubject());
+			message.getRecipient().forEach(recipient -> addPatient(patients, recipient));
+			return patients;
+		}
 		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(resource);
 		if (definition.getSearchParamsForCompartmentName(PATIENT).isEmpty()) {
 			return patients;
@@ -71,5 +93,12 @@ public class ResourceFactsReader {
 			}
 		}
 		return patients;
+	}
+
+	private static void addPatient(Set<String> patients, org.hl7.fhir.r4.model.Reference reference) {
+		IIdType target = reference.getReferenceElement();
+		if (PATIENT.equals(target.getResourceType()) && target.hasIdPart()) {
+			patients.add(target.getIdPart());
+		}
 	}
 }

@@ -50,7 +50,7 @@ public class SearchConfinement {
 		switch (operation) {
 			case SEARCH_SYSTEM -> throw new ForbiddenOperationException(
 					"Searches across resource types are not available here: search one type in one patient's space");
-			case SEARCH_TYPE -> requireOneSpace(type, request);
+			case SEARCH_TYPE -> requireOneSpace(actor, type, request);
 			case EXTENDED_OPERATION_TYPE -> {
 				if ("$everything".equals(request.getOperation())) {
 					throw new InvalidRequestException("$everything must name the patient: Patient/[id]/$everything");
@@ -62,7 +62,7 @@ public class SearchConfinement {
 		}
 	}
 
-	private void requireOneSpace(String type, RequestDetails request) {
+	private void requireOneSpace(Actor actor, String type, RequestDetails request) {
 		if (type == null || directoryTypes.contains(type)) {
 			return;
 		}
@@ -83,7 +83,8 @@ public class SearchConfinement {
 							+ "patient's identifier may be chained (for example patient.identifier=system|value)");
 				}
 			}
-			if (parameter.getValue() != null && namesResourcesExactly(type, name, spaceParameters, parameter.getValue())) {
+			if (parameter.getValue() != null && (namesResourcesExactly(type, name, spaceParameters, parameter.getValue())
+					|| namesTheCallersOwn(actor, type, name, parameter.getValue()))) {
 				confined = true;
 			}
 		}
@@ -94,7 +95,10 @@ public class SearchConfinement {
 				naming.add("identifier");
 			}
 			throw new InvalidRequestException("A search of " + type + " must name the patient's space, with one of: "
-					+ String.join(", ", naming) + " (plain values: no modifier such as :not or :missing, no empty or partial value)");
+					+ String.join(", ", naming) + " (plain values: no modifier such as :not or :missing, no empty or partial value)"
+					+ (OWN_BY_REFERENCE.containsKey(type) ? "; or, for your own, one of " + String.join(", ",
+							new TreeSet<>(OWN_BY_REFERENCE.get(type))) + ", " + String.join(", ", new TreeSet<>(OWN_BY_IDENTIFIER.get(type)))
+							+ " naming you" : ""));
 		}
 	}
 
@@ -118,6 +122,37 @@ public class SearchConfinement {
 		}
 		if (PATIENT.equals(type) && "identifier".equals(base) && modifier == null && chain == null) {
 			return allValues(values, value -> IDENTIFIER.matcher(value).matches());
+		}
+		return false;
+	}
+
+	/** Per type, the reference parameters that may name the caller itself to search its own resources. */
+	private static final Map<String, Set<String>> OWN_BY_REFERENCE = Map.of(
+			"Communication", Set.of("sender", "recipient"),
+			"Appointment", Set.of("actor", "practitioner"));
+	/** Per type, the token parameters (Carnet's, ig/) that may name the caller's national identifier. */
+	private static final Map<String, Set<String>> OWN_BY_IDENTIFIER = Map.of(
+			"Communication", Set.of("sender-identifier", "recipient-identifier"),
+			"Appointment", Set.of("actor-identifier"));
+
+	/**
+	 * A professional's or organization's own messages or appointments across spaces:
+	 * {@code Communication?recipient=} or {@code sender=}, {@code Appointment?actor=} or {@code practitioner=}
+	 * naming the caller itself, or {@code recipient-identifier}, {@code sender-identifier},
+	 * {@code actor-identifier} naming its national id. The query then reads only their own, each match still
+	 * judged by the policy.
+	 */
+	private static boolean namesTheCallersOwn(Actor actor, String type, String name, String[] values) {
+		if (OWN_BY_REFERENCE.getOrDefault(type, Set.of()).contains(name)) {
+			return allValues(values, value -> actor.keys().contains(value));
+		}
+		if (OWN_BY_IDENTIFIER.getOrDefault(type, Set.of()).contains(name)) {
+			return allValues(values, value -> {
+				int bar = value.indexOf('|');
+				return bar > 0 && ActorKeys.keyOf(new org.hl7.fhir.r4.model.Identifier()
+						.setSystem(value.substring(0, bar)).setValue(value.substring(bar + 1)))
+						.filter(actor.keys()::contains).isPresent();
+			});
 		}
 		return false;
 	}

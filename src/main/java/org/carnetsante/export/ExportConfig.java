@@ -9,27 +9,22 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.binary.interceptor.BinaryStorageInterceptor;
-import ca.uhn.fhir.rest.api.server.SimplePreResourceShowDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.access.AccessProperties;
 import org.carnetsante.access.SpaceRulesStore;
 import org.carnetsante.audit.AuditProperties;
 import org.carnetsante.audit.AuditTrail;
+import org.carnetsante.documents.AttachmentsAsRead;
 import org.carnetsante.documents.DocumentProperties;
 import org.carnetsante.fhir.FhirProperties;
 import org.carnetsante.fhir.FhirServerCustomizer;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -64,7 +59,7 @@ public class ExportConfig {
 		return new ExportRunner(jobs, new ExportRun(fhirContext, daos, matchUrls, policy,
 				new DeletedSince(dataSource, daos), searchBuilders, transactions, export,
 				new ExportPages(dataSource, export.pageSize(), export.pageBytes().toBytes()),
-				attachmentsAsRead(documents, binaryStorage), exportPrefetch, clock),
+				AttachmentsAsRead.of(documents, binaryStorage), exportPrefetch, clock),
 				new ExportSpaces(rules, daos), trail, audit.enabled(), Set.copyOf(access.refusedSectors()), export, clock);
 	}
 
@@ -103,23 +98,6 @@ public class ExportConfig {
 		return managers;
 	}
 
-	/**
-	 * Puts back into a resource the attachment bytes stored out of its row, as a read shows them (HAPI's
-	 * binary storage interceptor, up to {@code carnet.documents.inflated-up-to}; larger ones stay a
-	 * reference to the stored bytes, as on a read). Nothing to do when bytes stay inline.
-	 */
-	static Consumer<IBaseResource> attachmentsAsRead(DocumentProperties documents, BinaryStorageInterceptor<?> binaryStorage) {
-		if (documents.binaryStorage() == DocumentProperties.BinaryStorage.INLINE) {
-			return resource -> {};
-		}
-		return resource -> {
-			try {
-				binaryStorage.preShow(new SimplePreResourceShowDetails(resource), new SystemRequestDetails());
-			} catch (IOException e) {
-				throw new UncheckedIOException("Stored attachment bytes of " + resource.getIdElement().getValue(), e);
-			}
-		};
-	}
 
 	/** The served types that belong to a patient's space, but for those never exported. */
 	static Set<String> exportableTypes(FhirContext fhirContext, List<String> served) {

@@ -27,7 +27,8 @@ import org.hl7.fhir.r4.model.StringType;
  *   <li>a resource type outside {@code carnet.fhir.resource-types}: 404, worded as for an unknown type;
  *   <li>an operation other than {@code [type]/$validate} (create mode only),
  *       {@code Patient/[id]/$everything}, {@code Patient/[id]/$access-log} and
- *       {@code Patient/[id]/$notification-preferences}, and Bulk Data {@code $export} (on the server,
+ *       {@code Patient/[id]/$notification-preferences}, the messaging's {@code Communication/[id]/$mark-read},
+ *       {@code $remove-from-view} and {@code $file-attachment}, and Bulk Data {@code $export} (on the server,
  *       {@code Patient} and {@code Group/[id]}): 400;
  *   <li>the history of a whole type or of the server (only one resource's history is served): 400;
  *   <li>conditional update and conditional delete (a resource is changed or deleted by its id; the
@@ -66,6 +67,10 @@ public class ServedInteractions {
 			new ServedOperation("$everything", "Patient", true),
 			new ServedOperation("$access-log", "Patient", true),
 			new ServedOperation("$notification-preferences", "Patient", true),
+			// The secure messaging (org.carnetsante.messaging).
+			new ServedOperation("$mark-read", "Communication", true),
+			new ServedOperation("$remove-from-view", "Communication", true),
+			new ServedOperation("$file-attachment", "Communication", true),
 			// Bulk Data export for hospital systems (org.carnetsante.export).
 			new ServedOperation("$export", null, false, true),
 			new ServedOperation("$export", "Patient", false),

@@ -48,6 +48,17 @@ public class EmailChannel {
 						+ (notification.about() != null && notification.about().startsWith("centre_15") ? "régulation du centre 15"
 								: "bris de glace") + ").\nL'historique des accès de votre espace indique qui, quand et ce qui a été consulté.\n");
 			}
+			case APPOINTMENT_BOOKED -> {
+				message.setSubject("Un rendez-vous dans votre agenda santé");
+				message.setText("Bonjour,\n\nUn professionnel de santé a ajouté un rendez-vous à l'agenda de votre espace santé le "
+						+ when + ".\n" + look + "\n");
+			}
+			case MESSAGE_RECEIVED -> {
+				// Who wrote and what about stay in the space: an e-mail box is not a secure channel.
+				message.setSubject("Un nouveau message dans votre espace santé");
+				message.setText("Bonjour,\n\nUn professionnel de santé vous a écrit dans la messagerie de votre espace santé le "
+						+ when + ".\n" + look.replace("le consulter", "le lire") + "\n");
+			}
 		}
 		sender.send(message);
 	}

@@ -7,5 +7,9 @@ public enum NotificationKind {
 	/** A document of the space was replaced by a new version. */
 	DOCUMENT_REPLACED,
 	/** A professional opened the space in an emergency (break the glass, centre 15). */
-	EMERGENCY_ACCESS
+	EMERGENCY_ACCESS,
+	/** A message arrived for the patient (or their representative) in the secure messaging. */
+	MESSAGE_RECEIVED,
+	/** A professional booked an appointment in the patient's agenda. */
+	APPOINTMENT_BOOKED
 }

@@ -18,7 +18,7 @@ import org.hl7.fhir.r4.model.Parameters;
 /**
  * {@code Patient/[id]/$notification-preferences}: what the patient wants to be told by e-mail. Without
  * parameters (GET or POST) it answers the current preferences; with {@code preference} parameters (parts
- * {@code kind}: DOCUMENT_ADDED, DOCUMENT_REPLACED or EMERGENCY_ACCESS, and {@code email}: true or false)
+ * {@code kind}: DOCUMENT_ADDED, DOCUMENT_REPLACED, EMERGENCY_ACCESS or MESSAGE_RECEIVED, and {@code email}: true or false)
  * it changes them first. Only the patient and their legal representatives, for their own space.
  */
 public class NotificationPreferencesOperation {

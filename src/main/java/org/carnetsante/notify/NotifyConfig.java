@@ -48,6 +48,7 @@ public class NotifyConfig {
 			AccessPolicyService policy, FhirContext fhirContext) {
 		if (notify.enabled()) {
 			jpaInterceptors.registerInterceptor(new DocumentNotifications(outbox));
+			jpaInterceptors.registerInterceptor(new MessageAndAppointmentNotifications(outbox));
 		}
 		// Subscriptions: who subscribes to what, which changes are matched, and which notifications go out.
 		Set<String> subscribableTypes = Set.copyOf(notify.subscriptions().types());

@@ -69,6 +69,22 @@ public final class CarnetImplementationGuide {
 		return support;
 	}
 
+	/** The guide's search parameters (in the package's own folder): Carnet serves them. */
+	public List<IBaseResource> searchParameters() {
+		NpmPackage.NpmPackageFolder folder = npmPackage.getFolders().get("package");
+		List<IBaseResource> parameters = new ArrayList<>();
+		try {
+			for (String file : folder.listFiles()) {
+				if (file.startsWith("SearchParameter-") && file.endsWith(".json")) {
+					parameters.add(fhirContext.newJsonParser().parseResource(new String(folder.fetchFile(file), StandardCharsets.UTF_8)));
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException("Cannot read the search parameters of " + packageLocation, e);
+		}
+		return parameters;
+	}
+
 	/** The example instances shipped in the package's {@code example} folder. */
 	public List<IBaseResource> examples() {
 		NpmPackage.NpmPackageFolder folder = npmPackage.getFolders().get("example");

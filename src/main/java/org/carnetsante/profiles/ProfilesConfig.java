@@ -48,4 +48,10 @@ public class ProfilesConfig {
 		}
 		return validator;
 	}
+
+	@Bean
+	GuideSearchParameters guideSearchParameters(CarnetImplementationGuide guide, ca.uhn.fhir.jpa.api.dao.DaoRegistry daos,
+			ca.uhn.fhir.rest.server.util.ISearchParamRegistry registry) {
+		return new GuideSearchParameters(guide, daos, registry);
+	}
 }

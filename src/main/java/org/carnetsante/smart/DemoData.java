@@ -32,7 +32,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Demonstration data, loaded only under the {@code demo} profile and never in production: the
- * implementation guide's examples (Marie Dupont and her son Lucas, Marie's care team and consents), a
+ * implementation guide's examples (Marie Dupont and her son Lucas, Marie's care team and consents, a message
+ * thread between Dr Martin and Marie), an appointment in Marie's agenda a week ahead, a
  * few documents (one masked from professionals), a general practitioner, a pharmacist, a nurse and an
  * emergency doctor with their logins, a patient app, a practitioner software and the hospital
  * system {@code demo-hospital} whose key pair is in the repository's {@code demo/} folder. Every
@@ -76,9 +77,12 @@ class DemoData {
 		if (registered.findByClientId(DEMO_HOSPITAL) != null) {
 			return; // loaded by an earlier start on the same database
 		}
-		// Spaces first: the guide's other examples (care team, consents) are about them.
+		// Spaces first: the guide's other examples (care team, consents, messages) are about them; then by id,
+		// so that a thread's opening message is stored before the reply that answers it.
 		guide.examples().stream()
-				.sorted(java.util.Comparator.comparing(example -> "Patient".equals(fhirContext.getResourceType(example)) ? 0 : 1))
+				.sorted(java.util.Comparator.<IBaseResource, Integer>comparing(
+								example -> "Patient".equals(fhirContext.getResourceType(example)) ? 0 : 1)
+						.thenComparing(example -> example.getIdElement().getIdPart()))
 				.forEach(this::storeExample);
 		store(practitioner("demo-gp", "Martin", "Jean", "810000000001", "10"));
 		store(practitioner("demo-pharmacist", "Bernard", "Sophie", "810000000002", "21"));
@@ -91,6 +95,8 @@ class DemoData {
 		// Written and sent by a psychiatrist outside the demo logins: Dr Martin does not see it.
 		store(document("demo-masked", "example-ins-demo", "11488-4", "Consultation de psychiatrie", "MASQUE_PS", PSYCHIATRIST));
 		store(document("demo-child-vaccination", "example-ins-test-child", "11369-6", "Carnet de vaccination", null, GP));
+		// Marie's agenda: a follow-up with Dr Martin a week after the demo starts (relative, so it never lies in the past).
+		store(appointment("demo-appointment", "example-ins-demo", java.time.Instant.now().plus(7, java.time.temporal.ChronoUnit.DAYS), GP));
 
 		accounts.create(new UserAccounts.Account("marie.dupont", CarnetCaller.Kind.PATIENT, "Marie Dupont",
 				"Patient/example-ins-demo", null, null, null, null, null), PASSWORD);
@@ -162,6 +168,25 @@ class DemoData {
 					label, null);
 		}
 		return document;
+	}
+
+	/** An appointment of 30 minutes booked by {@code professional} (reference, idNat, name) with the patient. */
+	private static org.hl7.fhir.r4.model.Appointment appointment(String id, String patient, java.time.Instant start,
+			String[] professional) {
+		org.hl7.fhir.r4.model.Appointment appointment = new org.hl7.fhir.r4.model.Appointment();
+		appointment.setId(id);
+		appointment.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.BOOKED);
+		appointment.setDescription("Consultation de suivi");
+		appointment.setStart(java.util.Date.from(start));
+		appointment.setEnd(java.util.Date.from(start.plus(30, java.time.temporal.ChronoUnit.MINUTES)));
+		appointment.addParticipant().setActor(new Reference("Patient/" + patient))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		Reference byIdentifier = new Reference().setDisplay(professional[2])
+				.setIdentifier(new Identifier().setSystem(ID_NAT).setValue(professional[1]));
+		appointment.addParticipant().setActor(byIdentifier)
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		org.carnetsante.access.AppointmentFacts.recordBooker(appointment, byIdentifier.copy());
+		return appointment;
 	}
 
 	/** An example of the guide: a resource is stored as it is; a transaction (ITI-65 provide bundle) is run. */

@@ -62,6 +62,13 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				.allow("the app's subscriptions: delete").delete().resourcesOfType("Subscription").withAnyId().andThen()
 				.allow("the patient's notification preferences").operation().named("$notification-preferences").onInstance(patient)
 						.andAllowAllResponses().andThen()
+				// The messaging's operations judge the message as a read first (one outside the space answers as absent).
+				.allow("messages: read receipts").operation().named("$mark-read")
+						.onInstancesOfType(org.hl7.fhir.r4.model.Communication.class).andAllowAllResponses().andThen()
+				.allow("messages: the patient's view").operation().named("$remove-from-view")
+						.onInstancesOfType(org.hl7.fhir.r4.model.Communication.class).andAllowAllResponses().andThen()
+				.allow("messages: attachments filed as documents").operation().named("$file-attachment")
+						.onInstancesOfType(org.hl7.fhir.r4.model.Communication.class).andAllowAllResponses().andThen()
 				// Narrowed to the compartment beforehand; every resource it returns is judged by the access policy.
 				.allow("the whole space").operation().named("$everything").onInstance(patient).andAllowAllResponses().andThen()
 				.denyAll("outside the patient's compartment")

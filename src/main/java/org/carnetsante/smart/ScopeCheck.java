@@ -27,7 +27,10 @@ import org.hl7.fhir.r4.model.Bundle;
 public class ScopeCheck {
 
 	/** Operations that change what is stored, and so need the update permission. */
-	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex");
+	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex",
+			"$mark-read", "$remove-from-view");
+	/** Operations that create a resource of another type than the one they are called on: create on that type. */
+	private static final Map<String, String> CREATING_OPERATIONS = Map.of("$file-attachment", "DocumentReference");
 	/** Operations that return resources of every type, and so need read on every type. */
 	private static final Set<String> EVERY_TYPE_OPERATIONS = Set.of("$everything");
 	/** Bulk Data export: checked by the operation, type by type (org.carnetsante.export). */
@@ -73,11 +76,18 @@ public class ScopeCheck {
 			case UPDATE, PATCH -> require(scopes, type, Interaction.UPDATE, Map.of());
 			case DELETE -> require(scopes, type, Interaction.DELETE, Map.of());
 			case TRANSACTION, BATCH -> requireEveryEntry(scopes, request);
-			case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> require(
+			case EXTENDED_OPERATION_INSTANCE, EXTENDED_OPERATION_TYPE -> {
+				if (CREATING_OPERATIONS.containsKey(request.getOperation())) {
+					require(scopes, type, Interaction.READ, Map.of());
+					require(scopes, CREATING_OPERATIONS.get(request.getOperation()), Interaction.CREATE, Map.of());
+					return;
+				}
+				require(
 					scopes,
 					EVERY_TYPE_OPERATIONS.contains(request.getOperation()) ? SmartScope.ANY_TYPE : type,
 					WRITING_OPERATIONS.contains(request.getOperation()) ? Interaction.UPDATE : Interaction.READ,
 					Map.of());
+			}
 			case EXTENDED_OPERATION_SERVER -> require(scopes, SmartScope.ANY_TYPE, Interaction.READ, Map.of());
 			default -> throw new ForbiddenOperationException(
 					"The " + operation.getCode() + " interaction is not available to SMART clients");

@@ -7,6 +7,7 @@ import static org.carnetsante.support.TestSpace.Item.CONSULTATION;
 import static org.carnetsante.support.TestSpace.Item.CONSULTATION_BYTES;
 import static org.carnetsante.support.TestSpace.Item.MASKED_BYTES;
 import static org.carnetsante.support.TestSpace.Item.MASKED_CONSULTATION;
+import static org.carnetsante.support.TestSpace.Item.MESSAGE;
 import static org.carnetsante.support.TestSpace.Item.MINOR;
 import static org.carnetsante.support.TestSpace.Item.MINOR_CONSULTATION;
 import static org.carnetsante.support.TestSpace.Item.MINOR_HIDDEN_FROM_PARENTS;
@@ -58,7 +59,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final Set<Item> ADULT_SPACE = EnumSet.of(PATIENT, CONSULTATION, BIOLOGY, PRESCRIPTION,
-			MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT, OBSERVATION, CONSULTATION_BYTES, MASKED_BYTES);
+			MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT, OBSERVATION, CONSULTATION_BYTES, MASKED_BYTES, MESSAGE);
 	private static final Set<Item> MINOR_SPACE = EnumSet.of(MINOR, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS);
 	private static final Set<Item> DOCUMENTS = EnumSet.of(CONSULTATION, BIOLOGY, PRESCRIPTION, MASKED_CONSULTATION,
 			BIOLOGY_NOT_YET_FOR_THE_PATIENT, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS);
@@ -95,7 +96,11 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 	void aSpaceAndThePeopleAroundIt() {
 		space = new TestSpace(baseUrl(), clients, accounts, fhirClient()).build();
 		Set<Item> all = ADULT_SPACE;
-		Set<Item> forProfessionals = without(all, MASKED_CONSULTATION, MASKED_BYTES);
+		// A message is seen by its sender (the GP), its recipient and the patient's side: no care relationship,
+		// profession or emergency shows it to anyone else.
+		Set<Item> forProfessionals = without(all, MASKED_CONSULTATION, MASKED_BYTES, MESSAGE);
+		Set<Item> forItsSender = EnumSet.copyOf(forProfessionals);
+		forItsSender.add(MESSAGE);
 		rows = List.of(
 				new Row("patient", space.patientToken(), Side.PATIENT, false,
 						without(all, BIOLOGY_NOT_YET_FOR_THE_PATIENT), null),
@@ -103,13 +108,15 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 						without(all, BIOLOGY_NOT_YET_FOR_THE_PATIENT), null),
 				new Row("parent of a minor", space.parentToken(), Side.PATIENT, true,
 						EnumSet.of(MINOR, MINOR_CONSULTATION), null),
-				new Row("GP of the care team", space.professionalToken(space.gp), Side.CARE, false, forProfessionals, null),
+				new Row("GP of the care team, sender of the message", space.professionalToken(space.gp), Side.CARE, false,
+						forItsSender, null),
 				new Row("pharmacist of the care team", space.professionalToken(space.pharmacist), Side.CARE, false,
 						EnumSet.of(PATIENT, PRESCRIPTION), null),
 				new Row("nurse of the care team", space.professionalToken(space.nurse), Side.CARE, false,
 						EnumSet.of(PATIENT, PRESCRIPTION, OBSERVATION), null),
 				new Row("blocked GP", space.professionalToken(space.blockedGp), Side.CARE, false, EnumSet.noneOf(Item.class), null),
-				new Row("author of the masked document", space.professionalToken(space.psychiatrist), Side.CARE, false, all, null),
+				new Row("author of the masked document", space.professionalToken(space.psychiatrist), Side.CARE, false,
+						without(all, MESSAGE), null),
 				new Row("emergency doctor breaking the glass", space.emergencyToken(space.emergencyDoctor, "BTG"), Side.CARE,
 						false, forProfessionals, "bris_de_glace"),
 				new Row("SAMU doctor (centre 15)", space.emergencyToken(space.samuDoctor, "ETREAT"), Side.CARE, false,
@@ -198,6 +205,19 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 						assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
 					}
 				}),
+				path(row, "messages of the space, unread ones, with what they answer", () -> {
+					Set<String> visibleMessages = ids(intersection(visible, EnumSet.of(MESSAGE)));
+					for (String query : List.of("", "&received:missing=true", "&_include=Communication:in-response-to&_sort=-sent")) {
+						HttpResponse<String> response = get(row, "/Communication?subject=" + patientId + query);
+						if (refused(row, response, items)) {
+							return;
+						}
+						JsonNode bundle = bundle(response);
+						assertThat(matches(bundle)).as(query).containsExactlyInAnyOrderElementsOf(visibleMessages);
+						assertThat(bundle.get("total").asInt()).as("Bundle.total counts what the caller sees")
+								.isEqualTo(visibleMessages.size());
+					}
+				}),
 				path(row, "_has", () -> {
 					HttpResponse<String> response = get(row, "/Patient?_id=" + patientId.substring(8)
 							+ "&_has:DocumentReference:subject:type=11488-4");
@@ -234,7 +254,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 					} else if (visible.contains(patient)) {
 						expectSubset(row, response, ids(intersection(visible, EnumSet.of(PATIENT, MINOR, CONSULTATION,
 										BIOLOGY, PRESCRIPTION, MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT,
-										OBSERVATION, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS))),
+										OBSERVATION, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS, MESSAGE))),
 								ids(without(hidden, CONSULTATION_BYTES, MASKED_BYTES)));
 					} else {
 						assertThat(response.statusCode()).as("a space the caller may not reach is unknown to it").isEqualTo(404);

@@ -47,6 +47,9 @@ public final class TestSpace {
 	/** What a professional's own software asks to send documents to a space. */
 	public static final List<String> PROFESSIONAL_WRITE_SCOPES =
 			List.of("openid", "fhirUser", "user/*.rs", "user/DocumentReference.cud", "user/Binary.c");
+	/** What a professional's messaging and booking software asks: read, write and mark messages, book appointments. */
+	public static final List<String> PROFESSIONAL_MESSAGING_SCOPES =
+			List.of("openid", "fhirUser", "user/*.rs", "user/Communication.cu", "user/DocumentReference.c", "user/Appointment.cud");
 
 	/** What the spaces hold. */
 	public enum Item {
@@ -66,7 +69,9 @@ public final class TestSpace {
 		MINOR,
 		MINOR_CONSULTATION,
 		/** A document of the minor's hidden from the parents (INVISIBLE_REPRESENTANTS_LEGAUX). */
-		MINOR_HIDDEN_FROM_PARENTS
+		MINOR_HIDDEN_FROM_PARENTS,
+		/** A message the GP sent to the patient: seen by the GP and the patient's side only. */
+		MESSAGE
 	}
 
 	public record Professional(String username, String idNat, String profession, String specialty) {
@@ -86,6 +91,7 @@ public final class TestSpace {
 	private final String patientApp = "space-patient-app-" + suffix;
 	private final String practitionerApp = "space-practitioner-app-" + suffix;
 	private final String practitionerWriterApp = "space-practitioner-writer-" + suffix;
+	private final String practitionerMessagingApp = "space-practitioner-messaging-" + suffix;
 
 	public final String nir = Fixtures.randomNir();
 	public final Professional gp = professional("gp", "10", "SM54");
@@ -117,6 +123,8 @@ public final class TestSpace {
 				List.of(SmartLaunch.REDIRECT), PROFESSIONAL_SCOPES, null, null);
 		clients.registerApp(practitionerWriterApp, "Practitioner software that sends documents",
 				CarnetClients.Kind.PRACTITIONER_SOFTWARE, List.of(SmartLaunch.REDIRECT), PROFESSIONAL_WRITE_SCOPES, null, null);
+		clients.registerApp(practitionerMessagingApp, "Practitioner messaging software",
+				CarnetClients.Kind.PRACTITIONER_SOFTWARE, List.of(SmartLaunch.REDIRECT), PROFESSIONAL_MESSAGING_SCOPES, null, null);
 		for (Professional professional : List.of(gp, pharmacist, nurse, blockedGp, psychiatrist, emergencyDoctor, samuDoctor)) {
 			accounts.create(new UserAccounts.Account(professional.username(), CarnetCaller.Kind.PROFESSIONAL,
 					"Dr " + professional.username(), "Practitioner/" + professional.idNat(), professional.idNat(),
@@ -167,6 +175,9 @@ public final class TestSpace {
 				.setStart(Date.from(Instant.now().minus(1, ChronoUnit.DAYS)))
 				.setEnd(Date.from(Instant.now().plus(30, ChronoUnit.DAYS))));
 		claire.create().resource(delegation).execute();
+		// The GP writes to her (no care relationship is needed to write; it is in her care team anyway).
+		ids.put(Item.MESSAGE, created(client(professionalMessagingToken(gp)),
+				message(patient, new Reference(patient), "Vos résultats sont arrivés, passez me voir.")));
 
 		// The minor's space, and his father.
 		ids.put(Item.MINOR, createdWithCareTeam(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Léo")));
@@ -189,6 +200,7 @@ public final class TestSpace {
 			case PATIENT, MINOR -> "Patient";
 			case OBSERVATION -> "Observation";
 			case CONSULTATION_BYTES, MASKED_BYTES -> "Binary";
+			case MESSAGE -> "Communication";
 			default -> "DocumentReference";
 		};
 		return type + "/" + ids.get(item);
@@ -213,6 +225,21 @@ public final class TestSpace {
 	/** A professional's token of software that sends documents ({@link #PROFESSIONAL_WRITE_SCOPES}). */
 	public String professionalWriteToken(Professional professional) {
 		return launch(practitionerWriterApp, PROFESSIONAL_WRITE_SCOPES, professional.username(), null, Map.of());
+	}
+
+	/** A professional's token of messaging software ({@link #PROFESSIONAL_MESSAGING_SCOPES}). */
+	public String professionalMessagingToken(Professional professional) {
+		return launch(practitionerMessagingApp, PROFESSIONAL_MESSAGING_SCOPES, professional.username(), null, Map.of());
+	}
+
+	/** A message in a space: its subject, one recipient, a text; the sender is the writer's token. */
+	public static org.hl7.fhir.r4.model.Communication message(String patient, Reference recipient, String text) {
+		org.hl7.fhir.r4.model.Communication message = new org.hl7.fhir.r4.model.Communication();
+		message.setStatus(org.hl7.fhir.r4.model.Communication.CommunicationStatus.COMPLETED);
+		message.setSubject(new Reference(patient));
+		message.addRecipient(recipient);
+		message.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(text));
+		return message;
 	}
 
 	/** A professional's token declaring an emergency: {@code BTG} or {@code ETREAT}. */

@@ -1,0 +1,44 @@
+package org.carnetsante.profiles;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+
+/**
+ * Stores the implementation guide's search parameters (such as Communication's {@code in-response-to})
+ * as the server's own at every start, so HAPI indexes and serves them on every node. Storing an unchanged
+ * parameter writes nothing; two nodes starting at once may race on the same version, and the loser has
+ * nothing to do.
+ */
+class GuideSearchParameters {
+
+	private static final Logger LOG = LoggerFactory.getLogger(GuideSearchParameters.class);
+
+	private final CarnetImplementationGuide guide;
+	private final DaoRegistry daos;
+	private final ISearchParamRegistry registry;
+
+	GuideSearchParameters(CarnetImplementationGuide guide, DaoRegistry daos, ISearchParamRegistry registry) {
+		this.guide = guide;
+		this.daos = daos;
+		this.registry = registry;
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void storeTheGuidesSearchParameters() {
+		for (IBaseResource parameter : guide.searchParameters()) {
+			try {
+				daos.getResourceDao("SearchParameter").update(parameter, new SystemRequestDetails());
+			} catch (ResourceVersionConflictException storedByAnotherNode) {
+				LOG.debug("Search parameter {} stored by another node", parameter.getIdElement().getIdPart());
+			}
+		}
+		registry.forceRefresh();
+	}
+}
