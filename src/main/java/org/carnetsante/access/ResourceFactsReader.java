@@ -74,14 +74,6 @@ public class ResourceFactsReader {
 			SubscriptionOwners.patientOf(subscription).ifPresent(patients::add);
 			return patients;
 		}
-		if (resource instanceof Communication message) {
-			// A message is in the space of its subject (and, to be refused, of any patient it is addressed
-			// to); its sender is recorded by Carnet from the token: a parent writing in a child's space
-			// does not bring the message into the parent's own space.
-			addPatient(patients, message.getSubject());
-			message.getRecipient().forEach(recipient -> addPatient(patients, recipient));
-			return patients;
-		}
 		RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(resource);
 		if (definition.getSearchParamsForCompartmentName(PATIENT).isEmpty()) {
 			return patients;
@@ -93,12 +85,5 @@ public class ResourceFactsReader {
 			}
 		}
 		return patients;
-	}
-
-	private static void addPatient(Set<String> patients, org.hl7.fhir.r4.model.Reference reference) {
-		IIdType target = reference.getReferenceElement();
-		if (PATIENT.equals(target.getResourceType()) && target.hasIdPart()) {
-			patients.add(target.getIdPart());
-		}
 	}
 }

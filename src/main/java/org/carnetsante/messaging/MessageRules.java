@@ -78,11 +78,14 @@ public class MessageRules {
 			return;
 		}
 		Actor actor = access.actor();
-		String space = spaceOf(message);
+		requireSubjectIsASpace(message);
+		// The spaces it is in, as the access policy sees them (references to entries of the same transaction
+		// resolved): exactly one.
 		Set<String> patients = policy.factsOf(message).patients();
-		if (!patients.equals(Set.of(space))) {
-			throw refused("Communication.recipient", "a message stays within its space (Patient/" + space
-					+ "): its sender and recipients are professionals, organizations or the patient's side of that space");
+		String space = patients.size() == 1 ? patients.iterator().next() : null;
+		if (space == null) {
+			throw refused("Communication.recipient", "a message stays within one space, its subject's: its sender and "
+					+ "recipients are professionals, organizations or the patient's side of that space");
 		}
 		if (message.hasReceived() || !MessageThreads.receiptsOf(message).isEmpty()) {
 			throw refused("Communication.received",
@@ -115,12 +118,14 @@ public class MessageRules {
 		}
 	}
 
-	private static String spaceOf(Communication message) {
-		IIdType subject = message.getSubject().getReferenceElement();
-		if (!subject.hasIdPart() || !"Patient".equals(subject.getResourceType())) {
+	private static void requireSubjectIsASpace(Communication message) {
+		Reference subject = message.getSubject();
+		boolean patient = "Patient".equals(subject.getReferenceElement().getResourceType())
+				|| subject.getResource() instanceof org.hl7.fhir.r4.model.Patient
+				|| (subject.hasReference() && subject.getReference().startsWith("urn:uuid:"));
+		if (!patient) {
 			throw refused("Communication.subject", "a message belongs to a space: its subject is the patient (Patient/[id])");
 		}
-		return subject.getIdPart();
 	}
 
 	/** A relative among the recipients is one of this space's (a parent, a delegate), not another's. */

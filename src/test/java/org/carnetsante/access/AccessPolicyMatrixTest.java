@@ -1,6 +1,7 @@
 package org.carnetsante.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.carnetsante.support.TestSpace.Item.APPOINTMENT;
 import static org.carnetsante.support.TestSpace.Item.BIOLOGY;
 import static org.carnetsante.support.TestSpace.Item.BIOLOGY_NOT_YET_FOR_THE_PATIENT;
 import static org.carnetsante.support.TestSpace.Item.CONSULTATION;
@@ -50,7 +51,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * each request left. Every request carries its own {@code X-Request-ID}, which its AuditEvent records.
  *
  * <p>Rows: who sees which items of the space ({@link #actors()}). Columns: the paths
- * ({@link #paths(Row)}): read, vread, search, _include, _revinclude, chained parameter, _has, instance /
+ * ({@link #paths(Row)}): read, vread, search, messages, the agenda, _include, _revinclude, chained parameter, _has, instance /
  * type / system history, $everything, transaction and batch entries, Binary reads, paging, _summary=count,
  * Bundle.total, GraphQL.
  */
@@ -59,7 +60,8 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final Set<Item> ADULT_SPACE = EnumSet.of(PATIENT, CONSULTATION, BIOLOGY, PRESCRIPTION,
-			MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT, OBSERVATION, CONSULTATION_BYTES, MASKED_BYTES, MESSAGE);
+			MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT, OBSERVATION, CONSULTATION_BYTES, MASKED_BYTES, MESSAGE,
+			APPOINTMENT);
 	private static final Set<Item> MINOR_SPACE = EnumSet.of(MINOR, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS);
 	private static final Set<Item> DOCUMENTS = EnumSet.of(CONSULTATION, BIOLOGY, PRESCRIPTION, MASKED_CONSULTATION,
 			BIOLOGY_NOT_YET_FOR_THE_PATIENT, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS);
@@ -96,11 +98,13 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 	void aSpaceAndThePeopleAroundIt() {
 		space = new TestSpace(baseUrl(), clients, accounts, fhirClient()).build();
 		Set<Item> all = ADULT_SPACE;
-		// A message is seen by its sender (the GP), its recipient and the patient's side: no care relationship,
-		// profession or emergency shows it to anyone else.
-		Set<Item> forProfessionals = without(all, MASKED_CONSULTATION, MASKED_BYTES, MESSAGE);
+		// A message is seen by its sender (the GP), its recipient and the patient's side, an appointment by its
+		// participants (the GP booked it) and the patient's side: no care relationship, profession or
+		// emergency shows them to anyone else.
+		Set<Item> forProfessionals = without(all, MASKED_CONSULTATION, MASKED_BYTES, MESSAGE, APPOINTMENT);
 		Set<Item> forItsSender = EnumSet.copyOf(forProfessionals);
 		forItsSender.add(MESSAGE);
+		forItsSender.add(APPOINTMENT);
 		rows = List.of(
 				new Row("patient", space.patientToken(), Side.PATIENT, false,
 						without(all, BIOLOGY_NOT_YET_FOR_THE_PATIENT), null),
@@ -116,7 +120,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 						EnumSet.of(PATIENT, PRESCRIPTION, OBSERVATION), null),
 				new Row("blocked GP", space.professionalToken(space.blockedGp), Side.CARE, false, EnumSet.noneOf(Item.class), null),
 				new Row("author of the masked document", space.professionalToken(space.psychiatrist), Side.CARE, false,
-						without(all, MESSAGE), null),
+						without(all, MESSAGE, APPOINTMENT), null),
 				new Row("emergency doctor breaking the glass", space.emergencyToken(space.emergencyDoctor, "BTG"), Side.CARE,
 						false, forProfessionals, "bris_de_glace"),
 				new Row("SAMU doctor (centre 15)", space.emergencyToken(space.samuDoctor, "ETREAT"), Side.CARE, false,
@@ -218,6 +222,16 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 								.isEqualTo(visibleMessages.size());
 					}
 				}),
+				path(row, "the space's agenda", () -> {
+					Set<String> visibleAppointments = ids(intersection(visible, EnumSet.of(APPOINTMENT)));
+					HttpResponse<String> response = get(row, "/Appointment?patient=" + patientId + "&date=ge2000-01-01");
+					if (refused(row, response, items)) {
+						return;
+					}
+					JsonNode bundle = bundle(response);
+					assertThat(matches(bundle)).containsExactlyInAnyOrderElementsOf(visibleAppointments);
+					assertThat(bundle.get("total").asInt()).isEqualTo(visibleAppointments.size());
+				}),
 				path(row, "_has", () -> {
 					HttpResponse<String> response = get(row, "/Patient?_id=" + patientId.substring(8)
 							+ "&_has:DocumentReference:subject:type=11488-4");
@@ -254,7 +268,7 @@ class AccessPolicyMatrixTest extends CarnetServerTest {
 					} else if (visible.contains(patient)) {
 						expectSubset(row, response, ids(intersection(visible, EnumSet.of(PATIENT, MINOR, CONSULTATION,
 										BIOLOGY, PRESCRIPTION, MASKED_CONSULTATION, BIOLOGY_NOT_YET_FOR_THE_PATIENT,
-										OBSERVATION, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS, MESSAGE))),
+										OBSERVATION, MINOR_CONSULTATION, MINOR_HIDDEN_FROM_PARENTS, MESSAGE, APPOINTMENT))),
 								ids(without(hidden, CONSULTATION_BYTES, MASKED_BYTES)));
 					} else {
 						assertThat(response.statusCode()).as("a space the caller may not reach is unknown to it").isEqualTo(404);

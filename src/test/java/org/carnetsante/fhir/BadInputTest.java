@@ -126,7 +126,9 @@ class BadInputTest extends FhirInputTest {
 	@org.junit.jupiter.api.Test
 	void jsonAtTheNestingLimitIsAcceptedAndOneLevelDeeperIsRefused() {
 		// Default limit 100: 48 levels nest 99 deep, 49 levels nest 101 deep.
-		String subject = ",\"subject\":{\"reference\":\"Patient/" + patientInOurCare() + "\"}";
+		String patient = patientInOurCare();
+		String subject = ",\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"recipient\":[{\"reference\":\"Patient/"
+				+ patient + "\"}],\"payload\":[{\"contentString\":\"Bonjour\"}]";
 		HttpResponse<String> atLimit = send(request("/Communication").header("Content-Type", JSON)
 				.POST(HttpRequest.BodyPublishers.ofString(nestedExtensions("Communication", 48).replaceFirst(",", subject + ",")))
 				.build());
@@ -140,8 +142,10 @@ class BadInputTest extends FhirInputTest {
 
 	@org.junit.jupiter.api.Test
 	void gzipBodyIsInflatedAndCountedAgainstTheLimit() throws java.io.IOException {
+		String patient = patientInOurCare();
 		byte[] plain = ("{\"resourceType\":\"Communication\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/"
-				+ patientInOurCare() + "\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+				+ patient + "\"},\"recipient\":[{\"reference\":\"Patient/" + patient + "\"}],\"payload\":[{\"contentString\":\"Bonjour\"}]}")
+				.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		long before = storedResourceVersions();
 
 		HttpResponse<String> accepted = send(request("/Communication")

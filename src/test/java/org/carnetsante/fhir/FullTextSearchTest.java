@@ -52,17 +52,18 @@ class FullTextSearchTest extends CarnetServerTest {
 
 	@Test
 	void contentSearchSeesAnUpdate() {
-		String patient = "Patient/" + patientInOurCare();
-		Communication message = Fixtures.communication("premier message", patient);
-		String id = fhirClient().create().resource(message).execute().getId().toUnqualifiedVersionless().getValue();
-		message.setId(id);
-		message.getPayloadFirstRep().setContent(new org.hl7.fhir.r4.model.StringType("message corrige: echographie"));
-		fhirClient().update().resource(message).execute();
+		// Messages are never changed once sent (docs/messaging.md): a space's Patient is.
+		org.hl7.fhir.r4.model.Patient patient = Fixtures.insPatient();
+		patient.addAddress().setCity("Ploumanach");
+		String id = "Patient/" + patientInOurCare(patient);
+		org.hl7.fhir.r4.model.Patient stored = fhirClient().read().resource(org.hl7.fhir.r4.model.Patient.class).withId(id).execute();
+		stored.getAddressFirstRep().setCity("Locquirec");
+		fhirClient().update().resource(stored).execute();
 
-		Await.until("the corrected message found", SEARCHABLE_WITHIN,
-				() -> ids("Communication?subject=" + patient + "&_content=echographie").equals(List.of(id)));
-		Await.until("the first text forgotten", SEARCHABLE_WITHIN,
-				() -> ids("Communication?subject=" + patient + "&_content=premier").isEmpty());
+		Await.until("the corrected address found", SEARCHABLE_WITHIN,
+				() -> ids("Patient?_id=" + id.substring(8) + "&_content=locquirec").equals(List.of(id)));
+		Await.until("the first address forgotten", SEARCHABLE_WITHIN,
+				() -> ids("Patient?_id=" + id.substring(8) + "&_content=ploumanach").isEmpty());
 	}
 
 	/** A search made before the index saw a write is not replayed from HAPI's stored results afterwards. */

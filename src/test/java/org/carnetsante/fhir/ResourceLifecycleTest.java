@@ -58,11 +58,13 @@ class ResourceLifecycleTest extends CarnetServerTest {
 						// PDSm: a stored document's metadata changes only in status, securityLabel and the archived flag.
 						resource -> ((DocumentReference) resource).addSecurityLabel(new org.hl7.fhir.r4.model.CodeableConcept(
 								new org.hl7.fhir.r4.model.Coding(org.carnetsante.support.TestSpace.LABELS, "INVISIBLE_REPRESENTANTS_LEGAUX", null)))),
+				// Messages are never changed once sent (docs/messaging.md): the lifecycle runs on an appointment,
+				// which whoever booked it changes and deletes.
 				new LifecycleCase(
-						"Communication",
-						patient -> Fixtures.communication("Résultats disponibles", patient),
-						resource -> "identifier=" + token(((Communication) resource).getIdentifierFirstRep()),
-						resource -> ((Communication) resource).addNote().setText("read by the patient")));
+						"Appointment",
+						Fixtures::appointment,
+						resource -> "identifier=" + token(((org.hl7.fhir.r4.model.Appointment) resource).getIdentifierFirstRep()),
+						resource -> ((org.hl7.fhir.r4.model.Appointment) resource).setComment("rescheduled by phone")));
 	}
 
 	/**

@@ -29,7 +29,7 @@ class TransactionBundleTest extends CarnetServerTest {
 		transaction.addEntry().setResource(Fixtures.careTeam(patientUuid, TestBackendClient.TEST_HOSPITAL_ORGANIZATION))
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
 		transaction.addEntry().setResource(Fixtures.communication("Votre compte rendu est disponible")
-						.setSubject(new Reference(patientUuid)))
+						.setSubject(new Reference(patientUuid)).addRecipient(new Reference(patientUuid)))
 				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Communication");
 
 		Bundle response = fhirClient().transaction().withBundle(transaction).execute();

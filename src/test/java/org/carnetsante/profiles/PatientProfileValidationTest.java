@@ -180,9 +180,11 @@ class PatientProfileValidationTest extends CarnetServerTest {
 		broken.setId("#p1");
 		org.hl7.fhir.r4.model.Communication withContained = Fixtures.communication("contained patient");
 		withContained.addContained(broken);
-		withContained.setSubject(new org.hl7.fhir.r4.model.Reference("#p1"));
-		// A message of a space (its recipient), about someone it contains.
-		withContained.addRecipient(new org.hl7.fhir.r4.model.Reference("Patient/" + patientInOurCare()));
+		// A message of a space to its patient, about someone it contains.
+		String space = "Patient/" + patientInOurCare();
+		withContained.setSubject(new org.hl7.fhir.r4.model.Reference(space));
+		withContained.addRecipient(new org.hl7.fhir.r4.model.Reference(space));
+		withContained.addPayload().setContent(new org.hl7.fhir.r4.model.Reference("#p1"));
 		org.hl7.fhir.r4.model.Bundle collection = new org.hl7.fhir.r4.model.Bundle()
 				.setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION);
 		collection.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(broken.copy().setId((String) null));

@@ -146,10 +146,25 @@ public final class Fixtures {
 	}
 
 	/** A message about a patient (Communication subject): patient data, in that patient's space. */
+	/** A message of the space to its patient (the sender is whoever sends it: Carnet records it). */
 	public static Communication communication(String text, String patientReference) {
 		Communication communication = communication(text);
 		communication.setSubject(new Reference(patientReference));
+		communication.addRecipient(new Reference(patientReference));
 		return communication;
+	}
+
+	/** An appointment of the patient, a week ahead, with an identifier to find it by. */
+	public static org.hl7.fhir.r4.model.Appointment appointment(String patientReference) {
+		org.hl7.fhir.r4.model.Appointment appointment = new org.hl7.fhir.r4.model.Appointment();
+		appointment.addIdentifier(uniqueIdentifier());
+		appointment.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.BOOKED);
+		java.time.Instant start = java.time.Instant.now().plus(7, java.time.temporal.ChronoUnit.DAYS);
+		appointment.setStart(Date.from(start));
+		appointment.setEnd(Date.from(start.plusSeconds(1800)));
+		appointment.addParticipant().setActor(new Reference(patientReference))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		return appointment;
 	}
 
 	public static Communication communication(String text) {

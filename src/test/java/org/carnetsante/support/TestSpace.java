@@ -71,7 +71,9 @@ public final class TestSpace {
 		/** A document of the minor's hidden from the parents (INVISIBLE_REPRESENTANTS_LEGAUX). */
 		MINOR_HIDDEN_FROM_PARENTS,
 		/** A message the GP sent to the patient: seen by the GP and the patient's side only. */
-		MESSAGE
+		MESSAGE,
+		/** An appointment the GP booked with the patient: seen by the GP and the patient's side only. */
+		APPOINTMENT
 	}
 
 	public record Professional(String username, String idNat, String profession, String specialty) {
@@ -178,6 +180,7 @@ public final class TestSpace {
 		// The GP writes to her (no care relationship is needed to write; it is in her care team anyway).
 		ids.put(Item.MESSAGE, created(client(professionalMessagingToken(gp)),
 				message(patient, new Reference(patient), "Vos résultats sont arrivés, passez me voir.")));
+		ids.put(Item.APPOINTMENT, created(client(professionalMessagingToken(gp)), appointment(patient, gp)));
 
 		// The minor's space, and his father.
 		ids.put(Item.MINOR, createdWithCareTeam(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Léo")));
@@ -201,6 +204,7 @@ public final class TestSpace {
 			case OBSERVATION -> "Observation";
 			case CONSULTATION_BYTES, MASKED_BYTES -> "Binary";
 			case MESSAGE -> "Communication";
+			case APPOINTMENT -> "Appointment";
 			default -> "DocumentReference";
 		};
 		return type + "/" + ids.get(item);
@@ -240,6 +244,20 @@ public final class TestSpace {
 		message.addRecipient(recipient);
 		message.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(text));
 		return message;
+	}
+
+	/** An appointment of the patient with the professional, a week ahead. */
+	public static org.hl7.fhir.r4.model.Appointment appointment(String patient, Professional professional) {
+		org.hl7.fhir.r4.model.Appointment appointment = new org.hl7.fhir.r4.model.Appointment();
+		appointment.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.BOOKED);
+		Instant start = Instant.now().plus(7, ChronoUnit.DAYS);
+		appointment.setStart(Date.from(start));
+		appointment.setEnd(Date.from(start.plus(30, ChronoUnit.MINUTES)));
+		appointment.addParticipant().setActor(new Reference(patient))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		appointment.addParticipant().setActor(professionalReference(professional))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		return appointment;
 	}
 
 	/** A professional's token declaring an emergency: {@code BTG} or {@code ETREAT}. */
