@@ -9,8 +9,9 @@ import org.springframework.context.annotation.Configuration;
 public class AgendaConfig {
 
 	@Bean
-	public AppointmentRules appointmentRules(IInterceptorService jpaInterceptors) {
-		AppointmentRules rules = new AppointmentRules();
+	public AppointmentRules appointmentRules(IInterceptorService jpaInterceptors,
+			org.carnetsante.access.AccessPolicyService policy) {
+		AppointmentRules rules = new AppointmentRules(policy);
 		jpaInterceptors.registerInterceptor(rules);
 		return rules;
 	}

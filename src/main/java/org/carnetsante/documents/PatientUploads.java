@@ -30,6 +30,19 @@ public class PatientUploads {
 	}
 
 	public void check(DocumentReference document, Actor uploader) {
+		requireAllowedTypeAndContent(document);
+		String author = uploader.keys().stream().filter(key -> key.startsWith("Patient/") || key.startsWith("RelatedPerson/"))
+				.findFirst().orElse("Patient/" + uploader.patient());
+		document.getAuthor().clear();
+		document.addAuthor(new Reference(author));
+		completeWhatTheSpaceKnows(document);
+	}
+
+	/**
+	 * What the patient's side may put among their documents: one of the patients' document types, a common
+	 * format, at most the configured size. Also what a patient files from a message ({@code messaging}).
+	 */
+	public void requireAllowedTypeAndContent(DocumentReference document) {
 		boolean patientType = document.getType().getCoding().stream().map(Coding::getCode).anyMatch(typeCodes::contains);
 		if (!patientType) {
 			throw AttachmentIntegrity.refused("DocumentReference.type",
@@ -49,11 +62,6 @@ public class PatientUploads {
 						"a patient's document is at most " + maxSize + " bytes; this one has " + size);
 			}
 		}
-		String author = uploader.keys().stream().filter(key -> key.startsWith("Patient/") || key.startsWith("RelatedPerson/"))
-				.findFirst().orElse("Patient/" + uploader.patient());
-		document.getAuthor().clear();
-		document.addAuthor(new Reference(author));
-		completeWhatTheSpaceKnows(document);
 	}
 
 	/**

@@ -2,6 +2,7 @@ package org.carnetsante.messaging;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -29,6 +30,7 @@ import org.carnetsante.access.MessageFacts;
 import org.carnetsante.access.RecordedSender;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.UniformNotFound;
+import org.carnetsante.documents.PatientUploads;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -58,9 +60,10 @@ import org.hl7.fhir.r4.model.Reference;
  *   <li>{@code $file-attachment} ({@code payload}: position of the attachment among the payloads, needed
  *       when there are several; {@code type}: the document type, a Coding; {@code category}: its class,
  *       {@code carnet.messaging.filed-document-class} unless given): the patient or a legal
- *       representative files an attachment among the space's documents, with the message's sender as
- *       author and a link back to the message ({@code context.related}), under the document rules (size
- *       and SHA-1, uniqueId, notification).
+ *       representative files an attachment a professional or organization sent among the space's documents,
+ *       with the message's sender as author and a link back to the message ({@code context.related}), under
+ *       the document rules (size and SHA-1, uniqueId, notification) and those of a patient's own documents
+ *       (types, formats, size); the patient's side is its recorded sender (it may change or delete it).
  * </ul>
  */
 public class MessageOperations {
@@ -72,14 +75,18 @@ public class MessageOperations {
 	private final AccessPolicyService policy;
 	private final Consumer<IBaseResource> attachmentsAsRead;
 	private final Coding defaultClass;
+	private final PatientUploads patientUploads;
+	private final IHapiTransactionService transactions;
 	private final Clock clock;
 
 	public MessageOperations(DaoRegistry daos, AccessPolicyService policy, Consumer<IBaseResource> attachmentsAsRead,
-			Coding defaultClass, Clock clock) {
+			Coding defaultClass, PatientUploads patientUploads, IHapiTransactionService transactions, Clock clock) {
 		this.daos = daos;
 		this.policy = policy;
 		this.attachmentsAsRead = attachmentsAsRead;
 		this.defaultClass = defaultClass;
+		this.patientUploads = patientUploads;
+		this.transactions = transactions;
 		this.clock = clock;
 	}
 
@@ -115,16 +122,21 @@ public class MessageOperations {
 	public OperationOutcome removeFromView(@IdParam IdType id, RequestDetails request) {
 		Communication message = readAsCaller(id, request);
 		RequestAccess access = RequestAccess.of(request);
-		String space = message.getSubject().getReferenceElement().getIdPart();
+		String space = spaceOf(message);
 		requireHolder(access.actor(), space, "removes a thread from the patient's view");
 		IFhirResourceDao<Communication> messages = daos.getResourceDao(Communication.class);
-		List<Communication> thread = threadOf(message, space);
+		// Only what the caller sees is touched and counted: a message hidden from them stays as it is.
+		List<Communication> thread = threadOf(message, space).stream()
+				.filter(each -> policy.decide(request, each).allowed())
+				.toList();
 		Meta removed = new Meta();
 		removed.addTag(MessageFacts.TAG_SYSTEM, MessageFacts.REMOVED_FROM_PATIENT_VIEW, "removed from the patient's view");
-		for (Communication each : thread) {
-			messages.metaAddOperation(each.getIdElement().toUnqualifiedVersionless(), removed, new SystemRequestDetails());
-			recordChange(access, RestOperationTypeEnum.UPDATE, each, "thread removed from the patient's view");
-		}
+		transactions.withSystemRequest().execute(() -> {
+			for (Communication each : thread) {
+				messages.metaAddOperation(each.getIdElement().toUnqualifiedVersionless(), removed, new SystemRequestDetails());
+			}
+		});
+		thread.forEach(each -> recordChange(access, RestOperationTypeEnum.UPDATE, each, "thread removed from the patient's view"));
 		OperationOutcome outcome = new OperationOutcome();
 		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
 				.setCode(OperationOutcome.IssueType.INFORMATIONAL)
@@ -139,8 +151,12 @@ public class MessageOperations {
 			@OperationParam(name = "category", max = 1) Coding category) {
 		Communication message = readAsCaller(id, request);
 		RequestAccess access = RequestAccess.of(request);
-		String space = message.getSubject().getReferenceElement().getIdPart();
+		String space = spaceOf(message);
 		requireHolder(access.actor(), space, "files a message's attachment among the space's documents");
+		if (isFromThePatientSide(message)) {
+			throw new InvalidRequestException("Only what a professional or an organization sent is filed from a message: "
+					+ "the patient's own documents are uploaded directly (POST DocumentReference)");
+		}
 		if (type == null || !type.hasSystem() || !type.hasCode()) {
 			throw new InvalidRequestException("type: the document type is a Coding with system and code");
 		}
@@ -150,6 +166,10 @@ public class MessageOperations {
 		attachmentsAsRead.accept(message);
 		Attachment attachment = attachmentAt(message, payload);
 		DocumentReference document = documentOf(message, attachment, type, category != null ? category : defaultClass, space);
+		// The patient chose its type: the rules of what a patient puts among their documents hold.
+		patientUploads.requireAllowedTypeAndContent(document);
+		// The patient's side filed it: theirs are the rights of its sender (change, delete); its author is the message's.
+		RecordedSender.record(document, RecordedSender.participantReference(access.caller(), access.actor()));
 		IFhirResourceDao<DocumentReference> documents = daos.getResourceDao(DocumentReference.class);
 		DocumentReference stored = (DocumentReference) documents.create(document, new SystemRequestDetails()).getResource();
 		recordChange(access, RestOperationTypeEnum.CREATE, stored, "a message's attachment filed by the patient's side");
@@ -188,8 +208,19 @@ public class MessageOperations {
 		return false;
 	}
 
+	/** The space a message is in (its subject), if it names one. */
+	private static String spaceOf(Communication message) {
+		var subject = message.getSubject().getReferenceElement();
+		return "Patient".equals(subject.getResourceType()) && subject.hasIdPart() ? subject.getIdPart() : null;
+	}
+
+	private static boolean isFromThePatientSide(Communication message) {
+		String type = message.getSender().getReferenceElement().getResourceType();
+		return "Patient".equals(type) || "RelatedPerson".equals(type);
+	}
+
 	private static void requireHolder(Actor actor, String space, String what) {
-		if (!actor.holdsSpace(space)) {
+		if (space == null || !actor.holdsSpace(space)) {
 			throw new ForbiddenOperationException("Only the patient or a legal representative " + what);
 		}
 	}
@@ -264,11 +295,8 @@ public class MessageOperations {
 		return document;
 	}
 
-	private static void recordChange(RequestAccess access, RestOperationTypeEnum operation, IBaseResource resource, String why) {
+	private void recordChange(RequestAccess access, RestOperationTypeEnum operation, IBaseResource resource, String why) {
 		String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
-		Set<String> patients = resource instanceof Communication message
-				? Set.of(message.getSubject().getReferenceElement().getIdPart())
-				: Set.of(((DocumentReference) resource).getSubject().getReferenceElement().getIdPart());
-		access.record(new RequestAccess.Access(operation, id, patients, AccessDecision.allow(why)));
+		access.record(new RequestAccess.Access(operation, id, policy.factsOf(resource).patients(), AccessDecision.allow(why)));
 	}
 }

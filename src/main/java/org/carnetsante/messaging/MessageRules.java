@@ -78,7 +78,9 @@ public class MessageRules {
 			return;
 		}
 		Actor actor = access.actor();
+		requireLocalReferences(message);
 		requireSubjectIsASpace(message);
+		refuseViewMarks(message);
 		// The spaces it is in, as the access policy sees them (references to entries of the same transaction
 		// resolved): exactly one.
 		Set<String> patients = policy.factsOf(message).patients();
@@ -115,6 +117,39 @@ public class MessageRules {
 		if (deleted instanceof Communication && RequestAccess.of(request) != null) {
 			throw new MethodNotAllowedException("A message is not deleted: the patient removes a thread from their view "
 					+ "with Communication/[id]/$remove-from-view, the sender's copy stays");
+		}
+	}
+
+	/**
+	 * A message names what it is about, answers and is sent to by references to this server or by national
+	 * identifiers: an absolute URL would be read by Carnet before HAPI refuses it, and its answer would tell
+	 * what exists.
+	 */
+	private static void requireLocalReferences(Communication message) {
+		java.util.List<Reference> references = new java.util.ArrayList<>(message.getRecipient());
+		references.add(message.getSubject());
+		references.add(message.getSender());
+		references.addAll(message.getInResponseTo());
+		references.addAll(message.getPartOf());
+		for (Reference reference : references) {
+			if (reference.hasReference() && reference.getReferenceElement().isAbsolute()) {
+				throw refused("Communication", "a message refers to this server's resources by relative reference "
+						+ "(Patient/[id], Communication/[id]…) or to people by national identifier, not by absolute URL");
+			}
+		}
+	}
+
+	/**
+	 * Who sees a message is its recipients' and the patient's business: a sender cannot hide it from the
+	 * patient's view nor label it (TRE_A07 labels are a document's).
+	 */
+	private static void refuseViewMarks(Communication message) {
+		boolean marked = message.getMeta().getTag().stream().anyMatch(tag -> MessageFacts.TAG_SYSTEM.equals(tag.getSystem()))
+				|| message.getMeta().getSecurity().stream()
+						.anyMatch(label -> org.carnetsante.access.VisibilityLabels.SYSTEM.equals(label.getSystem()));
+		if (marked) {
+			throw refused("Communication.meta", "a message carries no view marks nor visibility labels: the patient removes "
+					+ "a thread from their view with Communication/[id]/$remove-from-view");
 		}
 	}
 
@@ -165,9 +200,13 @@ public class MessageRules {
 		if (message.getInResponseTo().size() > 1) {
 			throw refused("Communication.inResponseTo", "a message answers one message");
 		}
+		IIdType answeredId = message.getInResponseToFirstRep().getReferenceElement();
+		if (!"Communication".equals(answeredId.getResourceType()) || !answeredId.hasIdPart()) {
+			throw refused("Communication.inResponseTo", "inResponseTo names the message answered: Communication/[id]");
+		}
 		// The write policy already refused a reference to a message the caller may not see, as if absent.
 		Communication answered = daos.getResourceDao(Communication.class).read(
-				message.getInResponseToFirstRep().getReferenceElement().toUnqualifiedVersionless(), new SystemRequestDetails());
+				answeredId.toUnqualifiedVersionless(), new SystemRequestDetails());
 		if (!space.equals(answered.getSubject().getReferenceElement().getIdPart())) {
 			throw refused("Communication.inResponseTo", "a reply stays in the space of the message it answers");
 		}
@@ -187,7 +226,10 @@ public class MessageRules {
 		for (Reference recipient : reply.getRecipient()) {
 			String type = recipient.getReferenceElement().getResourceType();
 			boolean patientSide = "Patient".equals(type) || "RelatedPerson".equals(type);
-			boolean inThread = ActorKeys.of(recipient).stream().anyMatch(threadParticipants::contains);
+			// Every way the recipient is named must be the thread's: a reference to someone else beside the
+			// identifier of the thread's professional would reach them.
+			Set<String> keys = ActorKeys.of(recipient);
+			boolean inThread = !keys.isEmpty() && threadParticipants.containsAll(keys);
 			if (patientSide || !inThread) {
 				throw refused("Communication.recipient", "a patient's reply goes to the professionals of the thread it "
 						+ "answers (the sender or recipients of the message answered)");

@@ -3,10 +3,12 @@ package org.carnetsante.messaging;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.binary.interceptor.BinaryStorageInterceptor;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import java.time.Clock;
 import org.carnetsante.access.AccessPolicyService;
 import org.carnetsante.documents.AttachmentsAsRead;
 import org.carnetsante.documents.DocumentProperties;
+import org.carnetsante.documents.PatientUploads;
 import org.carnetsante.fhir.FhirServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,7 +20,7 @@ public class MessagingConfig {
 	@Bean
 	public FhirServerCustomizer messagingOnTheFhirServer(MessagingProperties messaging, DocumentProperties documents,
 			DaoRegistry daos, AccessPolicyService policy, IInterceptorService jpaInterceptors,
-			BinaryStorageInterceptor<?> binaryStorage, Clock clock) {
+			BinaryStorageInterceptor<?> binaryStorage, IHapiTransactionService transactions, Clock clock) {
 		long attachmentMax = messaging.attachmentMaxSize().toBytes();
 		if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE
 				&& attachmentMax > documents.inflatedUpTo().toBytes()) {
@@ -28,7 +30,7 @@ public class MessagingConfig {
 		}
 		jpaInterceptors.registerInterceptor(new MessageRules(daos, policy, attachmentMax, clock));
 		MessageOperations operations = new MessageOperations(daos, policy, AttachmentsAsRead.of(documents, binaryStorage),
-				messaging.filedDocumentClassCoding(), clock);
+				messaging.filedDocumentClassCoding(), new PatientUploads(documents.patientUploads()), transactions, clock);
 		return server -> server.registerProvider(operations);
 	}
 }

@@ -130,6 +130,15 @@ class AgendaTest extends CarnetServerTest {
 		assertThat(someoneElses.statusCode()).as(someoneElses.body()).isEqualTo(400);
 	}
 
+	@Test
+	void anAppointmentIsInOneSpace() {
+		Appointment twoPatients = appointment(Instant.now().plus(2, ChronoUnit.DAYS), new Reference(claire),
+				new Reference(space.id(Item.MINOR)), TestSpace.professionalReference(space.gp));
+		HttpResponse<String> refused = send("POST", gp, "/Appointment", twoPatients);
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+		assertThat(refused.body()).contains("Appointment.participant");
+	}
+
 	private static Appointment appointment(Instant start, Reference... participants) {
 		Appointment appointment = new Appointment();
 		appointment.setStatus(Appointment.AppointmentStatus.BOOKED);

@@ -190,6 +190,52 @@ class MessagingTest extends CarnetServerTest {
 	}
 
 	@Test
+	void referencesThatWouldProbeWhatExistsAndMarksASenderMayNotSetAreRefused() {
+		// An absolute URL is refused before anything is read: the same answer whether the message exists or not.
+		String message = space.id(Item.MESSAGE);
+		Communication toExisting = TestSpace.message(claire, new Reference(claire), "?");
+		toExisting.addInResponseTo(new Reference(fhirBase() + "/" + message));
+		Communication toAbsent = TestSpace.message(claire, new Reference(claire), "?");
+		toAbsent.addInResponseTo(new Reference(fhirBase() + "/Communication/987654321"));
+		HttpResponse<String> existing = post(gp, "/Communication", toExisting);
+		HttpResponse<String> absent = post(gp, "/Communication", toAbsent);
+		assertThat(existing.statusCode()).as(existing.body()).isEqualTo(422).isEqualTo(absent.statusCode());
+		assertThat(existing.body()).isEqualTo(absent.body());
+
+		// A patient's reply names the thread's professional by every key, or is refused.
+		Communication smuggled = TestSpace.message(claire, new Reference("Practitioner/" + space.pharmacist.idNat())
+				.setIdentifier(TestSpace.professionalReference(space.gp).getIdentifier()), "Pour la pharmacienne");
+		smuggled.addInResponseTo(new Reference(message));
+		HttpResponse<String> refused = post(claireToken, "/Communication", smuggled);
+		assertThat(refused.statusCode()).as(refused.body()).isBetween(400, 499);
+
+		// Nobody sends a message already hidden from the patient.
+		Communication hidden = TestSpace.message(claire, new Reference(claire), "caché");
+		hidden.getMeta().addTag(org.carnetsante.access.MessageFacts.TAG_SYSTEM, org.carnetsante.access.MessageFacts.REMOVED_FROM_PATIENT_VIEW, null);
+		assertThat(post(gp, "/Communication", hidden).statusCode()).isEqualTo(422);
+	}
+
+	@Test
+	void onlyWhatAProfessionalSentIsFiledAndUnderThePatientsDocumentRules() {
+		Communication withAttachment = TestSpace.message(claire, new Reference(claire), "Le compte rendu");
+		byte[] html = "<html>compte rendu</html>".getBytes(StandardCharsets.UTF_8);
+		withAttachment.addPayload().setContent(Fixtures.attachment("text/html", html, "CR"));
+		String sent = "Communication/" + json(post(gp, "/Communication", withAttachment)).get("id").asText();
+		HttpResponse<String> html2 = post(claireToken, "/" + sent + "/$file-attachment", "{\"resourceType\":\"Parameters\",\"parameter\":["
+				+ "{\"name\":\"type\",\"valueCoding\":{\"system\":\"" + PATIENT_DOCUMENT_TYPES + "\",\"code\":\"DOCPAT03\"}}]}");
+		assertThat(html2.statusCode()).as("a format patients may not put among their documents").isEqualTo(422);
+
+		Communication reply = TestSpace.message(claire, TestSpace.professionalReference(space.gp), "Ma photo");
+		reply.addInResponseTo(new Reference(sent));
+		byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+		reply.addPayload().setContent(Fixtures.attachment("image/png", png, "photo"));
+		String own = "Communication/" + json(post(claireToken, "/Communication", reply)).get("id").asText();
+		HttpResponse<String> ownFiled = post(claireToken, "/" + own + "/$file-attachment", "{\"resourceType\":\"Parameters\",\"parameter\":["
+				+ "{\"name\":\"type\",\"valueCoding\":{\"system\":\"" + PATIENT_DOCUMENT_TYPES + "\",\"code\":\"DOCPAT03\"}}]}");
+		assertThat(ownFiled.statusCode()).as(ownFiled.body()).isEqualTo(400);
+	}
+
+	@Test
 	void aBlockedProfessionalCannotWriteAndIsAnsweredAsForASpaceThatDoesNotExist() {
 		String blocked = space.professionalMessagingToken(space.blockedGp);
 		HttpResponse<String> refused = post(blocked, "/Communication", TestSpace.message(claire, new Reference(claire), "Bonjour"));
