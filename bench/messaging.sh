@@ -5,8 +5,8 @@
 #
 # One Carnet server (the jar as shipped, demo profile, a fresh PostgreSQL database), PATIENTS spaces in the
 # demo GP's care (Dr Martin); his token from a real SMART App Launch of the demo practitioner software with
-# user/Communication.cu. Measured with wrk, CONNECTIONS connections on 2 threads, SECONDS per phase after a
-# warm-up of WARMUP seconds of each:
+# user/*.cruds. Measured with wrk, CONNECTIONS connections on 2 threads, SECONDS per phase after a warm-up
+# of WARMUP seconds of each:
 #   send   POST /fhir/Communication: a text message from the GP to one of the spaces' patients, in turn
 #   list   GET /fhir/Communication?subject=Patient/{id}&_sort=-sent&_include=Communication:in-response-to
 #          &_count=20 of a random space (each holds the messages the send phase wrote)
@@ -57,7 +57,7 @@ curl -sf -o /dev/null "$base/fhir/metadata" || { echo "the answering server is n
 
 echo "populating: $patients spaces in Dr Martin's care"
 python3 bench/lib/access_bench.py populate "$base" "$patients" 1 "$work"
-token=$(python3 bench/lib/access_bench.py launch "$base" dr.martin "openid fhirUser user/*.rs user/Communication.cu")
+token=$(python3 bench/lib/access_bench.py launch "$base" dr.martin "openid fhirUser user/*.cruds")
 sed -E 's#.*patient=(Patient/[0-9A-Za-z.-]+).*#\1#' "$work/search.paths" > "$work/spaces"
 python3 - "$work/spaces" > "$work/bodies" <<'PY'
 import json, sys

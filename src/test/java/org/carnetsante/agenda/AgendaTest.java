@@ -1,9 +1,10 @@
 package org.carnetsante.agenda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.carnetsante.support.FhirResponses.json;
+import static org.carnetsante.support.FhirResponses.matches;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.mail.internet.MimeMessage;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,52 +17,22 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.UUID;
 import org.carnetsante.access.AppointmentFacts;
-import org.carnetsante.smart.UserAccounts;
 import org.carnetsante.support.Await;
-import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.CorrespondenceTest;
 import org.carnetsante.support.TestMailServer;
 import org.carnetsante.support.TestSpace;
 import org.carnetsante.support.TestSpace.Item;
 import org.hl7.fhir.r4.model.Appointment;
-import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The health agenda's appointments end to end, with real tokens: booked by a professional's software or added
  * by the patient; seen by the patient's side and by those who take part; changed by whoever booked them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgendaTest extends CarnetServerTest {
-
-	private static final ObjectMapper JSON = new ObjectMapper();
-
-	@Autowired
-	UserAccounts accounts;
-
-	private TestSpace space;
-	private String claire;
-	private String claireAddress;
-	private String gp;
-	private String claireToken;
-
-	@BeforeAll
-	void aSpaceWithAnAddress() {
-		space = new TestSpace(baseUrl(), clients, accounts, fhirClient()).build();
-		claire = space.id(Item.PATIENT);
-		claireAddress = "claire-" + UUID.randomUUID() + "@example.org";
-		Patient patient = fhirClient().read().resource(Patient.class).withId(claire).execute();
-		patient.addTelecom().setSystem(ContactPoint.ContactPointSystem.EMAIL).setValue(claireAddress);
-		fhirClient().update().resource(patient).execute();
-		gp = space.professionalMessagingToken(space.gp);
-		claireToken = space.patientToken();
-	}
+class AgendaTest extends CorrespondenceTest {
 
 	@Test
 	void aGpBooksThePatientIsToldAndSeesItWhileTheCareTeamDoesNot() throws Exception {
@@ -163,22 +134,5 @@ class AgendaTest extends CarnetServerTest {
 		return send(request.build());
 	}
 
-	private static JsonNode json(HttpResponse<String> response) {
-		assertThat(response.statusCode()).as(response.body()).isBetween(200, 201);
-		try {
-			return JSON.readTree(response.body());
-		} catch (java.io.IOException e) {
-			throw new IllegalStateException(e);
-		}
-	}
 
-	private static List<String> matches(HttpResponse<String> response) {
-		List<String> ids = new ArrayList<>();
-		for (JsonNode entry : json(response).path("entry")) {
-			if ("match".equals(entry.at("/search/mode").asText())) {
-				ids.add(entry.at("/resource/resourceType").asText() + "/" + entry.at("/resource/id").asText());
-			}
-		}
-		return ids;
-	}
 }

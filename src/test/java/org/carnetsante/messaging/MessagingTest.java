@@ -1,6 +1,8 @@
 package org.carnetsante.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.carnetsante.support.FhirResponses.json;
+import static org.carnetsante.support.FhirResponses.matches;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,54 +15,26 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.carnetsante.smart.UserAccounts;
 import org.carnetsante.support.Await;
-import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.CorrespondenceTest;
 import org.carnetsante.support.Fixtures;
 import org.carnetsante.support.TestMailServer;
 import org.carnetsante.support.TestSpace;
 import org.carnetsante.support.TestSpace.Item;
 import org.hl7.fhir.r4.model.Communication;
-import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The secure messaging end to end, over HTTP with real tokens from real launches: a professional opens, the
  * patient answers; who reads; read receipts and unread searches; an attachment filed among the documents;
  * the patient's view; and every refusal answering as the rules say.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MessagingTest extends CarnetServerTest {
+class MessagingTest extends CorrespondenceTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final String PATIENT_DOCUMENT_TYPES = "urn:oid:1.2.250.1.213.1.1.4.12";
-
-	@Autowired
-	UserAccounts accounts;
-
-	private TestSpace space;
-	private String claire;
-	private String claireAddress;
-	private String gp;
-	private String claireToken;
-
-	@BeforeAll
-	void aSpaceWithAnAddress() {
-		space = new TestSpace(baseUrl(), clients, accounts, fhirClient()).build();
-		claire = space.id(Item.PATIENT);
-		claireAddress = "claire-" + UUID.randomUUID() + "@example.org";
-		Patient patient = fhirClient().read().resource(Patient.class).withId(claire).execute();
-		patient.addTelecom().setSystem(ContactPoint.ContactPointSystem.EMAIL).setValue(claireAddress);
-		fhirClient().update().resource(patient).execute();
-		gp = space.professionalMessagingToken(space.gp);
-		claireToken = space.patientToken();
-	}
 
 	@Test
 	void aGpWritesThePatientIsEmailedRepliesAndFilesTheAttachment() throws Exception {
@@ -379,27 +353,6 @@ class MessagingTest extends CarnetServerTest {
 				.header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
 	}
 
-	private static JsonNode json(HttpResponse<String> response) {
-		assertThat(response.statusCode()).as(response.body()).isBetween(200, 201);
-		try {
-			return JSON.readTree(response.body());
-		} catch (java.io.IOException e) {
-			throw new IllegalStateException(e);
-		}
-	}
 
-	/** The ids of a search's matches, in order. */
-	private static List<String> matches(JsonNode bundle) {
-		List<String> ids = new ArrayList<>();
-		for (JsonNode entry : bundle.path("entry")) {
-			if ("match".equals(entry.at("/search/mode").asText())) {
-				ids.add(entry.at("/resource/resourceType").asText() + "/" + entry.at("/resource/id").asText());
-			}
-		}
-		return ids;
-	}
 
-	private static List<String> matches(HttpResponse<String> response) {
-		return matches(json(response));
-	}
 }

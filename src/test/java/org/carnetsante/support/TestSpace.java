@@ -197,6 +197,15 @@ public final class TestSpace {
 		return this;
 	}
 
+	/** Gives the adult patient a new e-mail address (through the hospital's client), for notifications; returns it. */
+	public String giveThePatientAnEmailAddress() {
+		String address = "claire-" + UUID.randomUUID() + "@example.org";
+		Patient patient = hospital.read().resource(Patient.class).withId(id(Item.PATIENT)).execute();
+		patient.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue(address);
+		hospital.update().resource(patient).execute();
+		return address;
+	}
+
 	/** Relative id ({@code DocumentReference/12}) of an item. */
 	public String id(Item item) {
 		String type = switch (item) {
