@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Stores the implementation guide's search parameters (such as Communication's {@code in-response-to})
@@ -30,7 +32,13 @@ class GuideSearchParameters {
 		this.registry = registry;
 	}
 
+	/**
+	 * First among the start-up work, so that what is written at start (the demo data, migrations) is indexed
+	 * by them; resources stored before a parameter existed are indexed by HAPI's reindex job, which storing a
+	 * new parameter queues (about a minute after start).
+	 */
 	@EventListener(ApplicationReadyEvent.class)
+	@Order(Ordered.HIGHEST_PRECEDENCE)
 	void storeTheGuidesSearchParameters() {
 		for (IBaseResource parameter : guide.searchParameters()) {
 			try {
