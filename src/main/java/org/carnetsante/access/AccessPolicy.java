@@ -67,29 +67,29 @@ public final class AccessPolicy {
 	 * appointment's participants and booker), while the space is open and does not block them — never
 	 * through a care relationship, the profession matrix or an emergency.
 	 */
-	private AccessDecision decideAmongParticipants(Actor actor, ResourceFacts message, Map<String, SpaceRules> spaces,
+	private AccessDecision decideAmongParticipants(Actor actor, ResourceFacts resource, Map<String, SpaceRules> spaces,
 			Instant now) {
 		if (actor.role().isPatientSide()) {
-			if (message.labels().contains(MessageFacts.REMOVED_FROM_PATIENT_VIEW)) {
+			if (resource.labels().contains(MessageFacts.REMOVED_FROM_PATIENT_VIEW)) {
 				return AccessDecision.deny("the patient removed this thread from their view");
 			}
-			return decideForPatientSide(actor, message, spaces, now);
+			return decideForPatientSide(actor, resource, spaces, now);
 		}
-		if (!actor.isNamedBy(message.participants())) {
-			return AccessDecision.deny(message.isMessage()
+		if (!actor.isNamedBy(resource.participants())) {
+			return AccessDecision.deny(resource.isMessage()
 					? "a message is seen by its sender, its recipients and the patient's side only"
 					: "an appointment is seen by those who take part in it, who booked it and the patient's side only");
 		}
-		for (String patient : message.patients()) {
+		for (String patient : resource.patients()) {
 			SpaceRules space = spaces.getOrDefault(patient, SpaceRules.NONE);
 			if (space.closed()) {
 				return AccessDecision.deny("the space is closed");
 			}
-			if (space.blocks(actor.keys(), message, now)) {
+			if (space.blocks(actor.keys(), resource, now)) {
 				return AccessDecision.deny("blocked by the patient");
 			}
 		}
-		return AccessDecision.allow("sender or recipient of the message");
+		return AccessDecision.allow(resource.isMessage() ? "sender or recipient of the message" : "takes part in the appointment");
 	}
 
 	/**

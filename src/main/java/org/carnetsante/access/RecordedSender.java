@@ -92,4 +92,10 @@ public final class RecordedSender {
 		return actor.isNamedBy(recordedKeys) || (actor.role().isPatientSide() && actor.role() != Actor.Role.DELEGATE
 				&& actor.patient() != null && recordedKeys.contains("Patient/" + actor.patient()));
 	}
+
+	/** Whether a recorded reference names the patient's side (a Patient or a RelatedPerson), not a professional. */
+	public static boolean namesThePatientSide(Reference reference) {
+		String type = reference.getReferenceElement().getResourceType();
+		return "Patient".equals(type) || "RelatedPerson".equals(type);
+	}
 }

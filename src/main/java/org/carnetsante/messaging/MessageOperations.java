@@ -153,7 +153,7 @@ public class MessageOperations {
 		RequestAccess access = RequestAccess.of(request);
 		String space = spaceOf(message);
 		requireHolder(access.actor(), space, "files a message's attachment among the space's documents");
-		if (isFromThePatientSide(message)) {
+		if (RecordedSender.namesThePatientSide(message.getSender())) {
 			throw new InvalidRequestException("Only what a professional or an organization sent is filed from a message: "
 					+ "the patient's own documents are uploaded directly (POST DocumentReference)");
 		}
@@ -212,11 +212,6 @@ public class MessageOperations {
 	private static String spaceOf(Communication message) {
 		var subject = message.getSubject().getReferenceElement();
 		return "Patient".equals(subject.getResourceType()) && subject.hasIdPart() ? subject.getIdPart() : null;
-	}
-
-	private static boolean isFromThePatientSide(Communication message) {
-		String type = message.getSender().getReferenceElement().getResourceType();
-		return "Patient".equals(type) || "RelatedPerson".equals(type);
 	}
 
 	private static void requireHolder(Actor actor, String space, String what) {

@@ -224,8 +224,7 @@ public class MessageRules {
 	private static void requireRepliesToTheThreadsProfessionals(Communication reply, Communication answered) {
 		Set<String> threadParticipants = new HashSet<>(MessageFacts.participantKeys(answered));
 		for (Reference recipient : reply.getRecipient()) {
-			String type = recipient.getReferenceElement().getResourceType();
-			boolean patientSide = "Patient".equals(type) || "RelatedPerson".equals(type);
+			boolean patientSide = RecordedSender.namesThePatientSide(recipient);
 			// Every way the recipient is named must be the thread's: a reference to someone else beside the
 			// identifier of the thread's professional would reach them.
 			Set<String> keys = ActorKeys.of(recipient);

@@ -4,6 +4,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.carnetsante.access.AppointmentFacts;
+import org.carnetsante.access.RecordedSender;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Appointment;
@@ -36,7 +37,8 @@ public class MessageAndAppointmentNotifications {
 			return;
 		}
 		IIdType subject = message.getSubject().getReferenceElement();
-		if (!"Patient".equals(subject.getResourceType()) || !subject.hasIdPart() || sentByThePatientSide(message)) {
+		if (!"Patient".equals(subject.getResourceType()) || !subject.hasIdPart()
+				|| RecordedSender.namesThePatientSide(message.getSender())) {
 			return;
 		}
 		boolean forThePatientSide = message.getRecipient().stream().map(Reference::getReferenceElement)
@@ -49,7 +51,7 @@ public class MessageAndAppointmentNotifications {
 
 	private void appointmentBooked(Appointment appointment) {
 		Extension booker = appointment.getExtensionByUrl(AppointmentFacts.BOOKED_BY);
-		if (booker == null || !(booker.getValue() instanceof Reference by) || isPatientSide(by)) {
+		if (booker == null || !(booker.getValue() instanceof Reference by) || RecordedSender.namesThePatientSide(by)) {
 			return; // the patient's own, or Carnet's
 		}
 		appointment.getParticipant().stream().map(participant -> participant.getActor().getReferenceElement())
@@ -57,15 +59,5 @@ public class MessageAndAppointmentNotifications {
 				.map(IIdType::getIdPart).distinct()
 				.forEach(patient -> outbox.add(patient, NotificationKind.APPOINTMENT_BOOKED,
 						"Appointment/" + appointment.getIdElement().getIdPart()));
-	}
-
-	private static boolean isPatientSide(Reference reference) {
-		String type = reference.getReferenceElement().getResourceType();
-		return "Patient".equals(type) || "RelatedPerson".equals(type);
-	}
-
-	private static boolean sentByThePatientSide(Communication message) {
-		String type = message.getSender().getReferenceElement().getResourceType();
-		return "Patient".equals(type) || "RelatedPerson".equals(type);
 	}
 }
