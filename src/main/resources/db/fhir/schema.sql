@@ -5,3 +5,10 @@ CREATE TABLE IF NOT EXISTS carnet_migration (
     started_at timestamp with time zone NOT NULL,
     finished_at timestamp with time zone DEFAULT NULL
 );
+-- Jobs that run on one node of the cluster at a time (ClusterLease): the node that holds a job's row until
+-- held_until runs it and renews it; when that node dies, the lease runs out and another node takes it.
+CREATE TABLE IF NOT EXISTS carnet_cluster_lease (
+    name varchar(100) NOT NULL PRIMARY KEY,
+    holder varchar(100) NOT NULL,
+    held_until timestamp with time zone NOT NULL
+);

@@ -53,6 +53,23 @@ public class EmailChannel {
 				message.setText("Bonjour,\n\nUn professionnel de santé a ajouté un rendez-vous à l'agenda de votre espace santé le "
 						+ when + ".\n" + look + "\n");
 			}
+			// Reminders say that something is due, not which appointment, vaccine or screening: the space tells.
+			case APPOINTMENT_REMINDER -> {
+				message.setSubject("Rappel : un rendez-vous approche");
+				message.setText("Bonjour,\n\nUn rendez-vous de l'agenda de votre espace santé approche.\n"
+						+ look.replace("le consulter", "voir la date et l'heure") + "\n");
+			}
+			case VACCINATION_DUE -> {
+				message.setSubject("Une vaccination recommandée pour vous");
+				message.setText("Bonjour,\n\nSelon le calendrier des vaccinations, une vaccination est recommandée pour vous"
+						+ " ou la personne dont vous gérez l'espace santé.\n" + look.replace("le consulter", "voir laquelle")
+						+ "\nParlez-en à votre médecin, votre pharmacien, votre infirmier ou votre sage-femme.\n");
+			}
+			case SCREENING_DUE -> {
+				message.setSubject("Un dépistage recommandé pour vous");
+				message.setText("Bonjour,\n\nUn dépistage organisé est recommandé pour vous à votre âge.\n"
+						+ look.replace("le consulter", "voir lequel") + "\nParlez-en à votre médecin.\n");
+			}
 			case MESSAGE_RECEIVED -> {
 				// Who wrote and what about stay in the space: an e-mail box is not a secure channel.
 				message.setSubject("Un nouveau message dans votre espace santé");

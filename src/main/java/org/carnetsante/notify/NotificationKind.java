@@ -11,5 +11,11 @@ public enum NotificationKind {
 	/** A message arrived for the patient (or their representative) in the secure messaging. */
 	MESSAGE_RECEIVED,
 	/** A professional booked an appointment in the patient's agenda. */
-	APPOINTMENT_BOOKED
+	APPOINTMENT_BOOKED,
+	/** An appointment of the agenda is coming (carnet.agenda.reminders.appointment-lead before it). */
+	APPOINTMENT_REMINDER,
+	/** A vaccination of the schedule is due (its due day came). */
+	VACCINATION_DUE,
+	/** A round of an organized screening programme the person is invited to started. */
+	SCREENING_DUE
 }

@@ -96,6 +96,10 @@ public abstract class CarnetServerTest {
 		registry.add("carnet.notify.email.smtp-port", TestMailServer::port);
 		registry.add("carnet.notify.delivery.poll-interval", () -> "200ms");
 		registry.add("carnet.notify.delivery.first-retry", () -> "1s");
+		// The reminders' job passes only when a test asks (ReminderTest), for its own spaces; due reminders go out from
+		// midnight of their day, so that a dose due today is reminded whatever the hour the tests run.
+		registry.add("carnet.agenda.reminders.poll-interval", () -> "1h");
+		registry.add("carnet.agenda.reminders.send-at", () -> "00:00");
 		// Rest-hook endpoints of the tests listen on the loopback interface, without TLS.
 		registry.add("carnet.notify.subscriptions.allowed-endpoints[0]", () -> "http://127.0.0.1:");
 		registry.add("carnet.notify.subscriptions.allow-private-addresses", () -> "true");
