@@ -88,9 +88,9 @@ public class AccessConfig {
 
 	@Bean
 	public AccessPolicyService accessPolicyService(FhirContext fhirContext, AccessPolicy policy, SpaceRulesStore store,
-			DaoRegistry daos, AccessProperties access, Clock clock) {
+			DaoRegistry daos, AccessProperties access, Clock clock, javax.sql.DataSource dataSource) {
 		return new AccessPolicyService(fhirContext, policy, new ResourceFactsReader(fhirContext), store,
-				new BinaryDocuments(daos), new SearchConfinement(fhirContext, Set.copyOf(access.directoryTypes())), daos,
+				new BinaryDocuments(daos, dataSource), new SearchConfinement(fhirContext, Set.copyOf(access.directoryTypes())), daos,
 				Set.copyOf(access.refusedSectors()), clock);
 	}
 

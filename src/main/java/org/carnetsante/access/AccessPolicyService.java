@@ -234,6 +234,13 @@ public class AccessPolicyService implements IConsentService {
 		return AccessDecision.allow("feeding the space");
 	}
 
+	/** Whether the space's rules grant the request's actor this action on the resource (a delegation's right). */
+	boolean grants(RequestAccess access, String action, ResourceFacts resource) {
+		var rules = access.spaces(Set.of(access.actor().patient()), spaces);
+		return rules.getOrDefault(access.actor().patient(), SpaceRules.NONE)
+				.grants(access.actor().keys(), action, resource, clock.instant());
+	}
+
 	/** The policy's decision on the resource's content for this request's actor. */
 	AccessDecision decideContent(RequestAccess access, ResourceFacts resource) {
 		return policy.decide(access.actor(), resource, access.spaces(resource.patients(), spaces), clock.instant());

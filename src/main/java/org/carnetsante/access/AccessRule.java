@@ -16,6 +16,8 @@ import java.util.Set;
  * @param startMillis start of its period (epoch milliseconds), or null
  * @param endMillis end of its period (epoch milliseconds), or null
  * @param exceptions nested provisions: resources matching them get the opposite effect
+ * @param actions {@code provision.action} codes ({@code system|code}) of a permit: what it lets its actors do beyond
+ *     reading, such as a delegate's replying to messages ({@link #REPLY_TO_MESSAGES})
  */
 public record AccessRule(
 		Origin origin,
@@ -25,7 +27,12 @@ public record AccessRule(
 		Criteria criteria,
 		Long startMillis,
 		Long endMillis,
-		List<Exception> exceptions) {
+		List<Exception> exceptions,
+		Set<String> actions) {
+
+	/** A delegation that says so lets the delegate reply to messages in the space (issue 14). */
+	public static final String DELEGATION_RIGHTS = "https://carnet.example/ig/CodeSystem/delegation-right";
+	public static final String REPLY_TO_MESSAGES = DELEGATION_RIGHTS + "|reply-to-messages";
 
 	public enum Origin {
 		CONSENT,
@@ -42,6 +49,13 @@ public record AccessRule(
 		purposes = purposes == null ? Set.of() : Set.copyOf(purposes);
 		criteria = criteria == null ? Criteria.EVERYTHING : criteria;
 		exceptions = exceptions == null ? List.of() : List.copyOf(exceptions);
+		actions = actions == null ? Set.of() : Set.copyOf(actions);
+	}
+
+	/** A rule that grants no action beyond what its effect says. */
+	public AccessRule(Origin origin, Effect effect, Set<String> actors, Set<String> purposes, Criteria criteria, Long startMillis,
+			Long endMillis, List<Exception> exceptions) {
+		this(origin, effect, actors, purposes, criteria, startMillis, endMillis, exceptions, Set.of());
 	}
 
 	/**

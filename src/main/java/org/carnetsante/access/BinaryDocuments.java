@@ -16,15 +16,18 @@ import org.hl7.fhir.r4.model.Binary;
 /**
  * A document's bytes (a Binary) are seen only by those who may see the document: the resource its
  * {@code securityContext} names, else the DocumentReferences whose attachment URL points at it
- * ({@code location} search parameter). A Binary that belongs to no document belongs to no space the
- * policy can check, so it is not shown.
+ * ({@code location} search parameter), or the message it was claimed for (a message's attachment too large to
+ * travel inline, {@code documents.ClaimedBinaries}). A Binary that belongs to no document or message belongs to no
+ * space the policy can check, so it is not shown.
  */
 public class BinaryDocuments {
 
 	private final DaoRegistry daos;
+	private final org.springframework.jdbc.core.JdbcTemplate claims;
 
-	public BinaryDocuments(DaoRegistry daos) {
+	public BinaryDocuments(DaoRegistry daos, javax.sql.DataSource dataSource) {
 		this.daos = daos;
+		this.claims = new org.springframework.jdbc.core.JdbcTemplate(dataSource);
 	}
 
 	public List<IBaseResource> documentsOf(Binary binary, RequestDetails request) {
@@ -43,6 +46,19 @@ public class BinaryDocuments {
 			return documents;
 		}
 		String relative = "Binary/" + binary.getIdElement().getIdPart();
+		// The claims table (db/documents/schema.sql) is the documents' and the messages'; a message's claim is its only link.
+		List<String> messages = claims.queryForList("SELECT document_id FROM carnet_document_binary WHERE binary_id = ?"
+				+ " AND document_id LIKE 'Communication/%'", String.class, relative);
+		for (String message : messages) {
+			try {
+				documents.add(daos.getResourceDao("Communication").read(new org.hl7.fhir.r4.model.IdType(message), new SystemRequestDetails()));
+			} catch (ResourceNotFoundException | ResourceGoneException e) {
+				// its message is gone: shown to nobody
+			}
+		}
+		if (!messages.isEmpty()) {
+			return documents;
+		}
 		UriOrListParam locations = new UriOrListParam().addOr(new UriParam(relative));
 		if (request != null && request.getFhirServerBase() != null) {
 			locations.addOr(new UriParam(request.getFhirServerBase() + "/" + relative));

@@ -71,7 +71,10 @@ public final class RecordedSender {
 	 */
 	public static Reference participantReference(CarnetCaller caller, Actor actor) {
 		Reference reference = new Reference();
-		if (actor.role().isPatientSide() && actor.patient() != null) {
+		if (actor.role() == Actor.Role.DELEGATE && caller.fhirUser() != null && caller.fhirUser().startsWith("RelatedPerson/")) {
+			// A delegate writes as themselves (a reply their delegation allows), not as the patient.
+			reference.setReference(caller.fhirUser());
+		} else if (actor.role().isPatientSide() && actor.patient() != null) {
 			reference.setReference("Patient/" + actor.patient());
 		} else if (caller.kind() == CarnetCaller.Kind.PROFESSIONAL && caller.idNat() != null) {
 			reference.setIdentifier(new Identifier().setSystem(ActorKeys.PROFESSIONAL_ID_SYSTEM).setValue(caller.idNat()));

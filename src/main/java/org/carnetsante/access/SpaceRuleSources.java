@@ -75,8 +75,11 @@ public class SpaceRuleSources {
 		for (Consent.ProvisionComponent nested : provision.getProvision()) {
 			exceptions.add(new AccessRule.Exception(effectOf(nested), criteriaOf(nested)));
 		}
+		Set<String> actions = new HashSet<>();
+		provision.getAction().forEach(action -> action.getCoding().stream().filter(Coding::hasCode)
+				.forEach(coding -> actions.add(coding.getSystem() + "|" + coding.getCode())));
 		return new AccessRule(Origin.CONSENT, effectOf(provision), actors, purposes, criteriaOf(provision),
-				start(provision.getPeriod()), end(provision.getPeriod()), exceptions);
+				start(provision.getPeriod()), end(provision.getPeriod()), exceptions, actions);
 	}
 
 	private static Effect effectOf(Consent.ProvisionComponent provision) {

@@ -47,6 +47,21 @@ public record SpaceRules(boolean closed, List<AccessRule> rules) {
 		return false;
 	}
 
+	/**
+	 * A permit in force about the caller grants this action ({@code system|code} of its {@code provision.action}) on
+	 * this resource: what a delegation lets a delegate do beyond reading.
+	 */
+	public boolean grants(Set<String> callerKeys, String action, ResourceFacts resource, Instant now) {
+		for (AccessRule rule : rules) {
+			if (rule.origin() == Origin.CONSENT && rule.effect() == Effect.PERMIT && !isEmergencySetting(rule)
+					&& rule.isActiveAt(now) && rule.isAbout(callerKeys) && rule.actions().contains(action)
+					&& rule.effectOn(resource) == Effect.PERMIT) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** The patient's setting for an emergency mode (who may open the space), else the default. */
 	public boolean allowsEmergency(EmergencyMode mode, boolean byDefault, Instant now) {
 		return emergencySetting(mode, false, now).orElse(byDefault);

@@ -145,8 +145,9 @@ public class WritePolicy {
 				throw notThere(previous, transaction);
 			}
 		}
-		if (actor.role() == Actor.Role.DELEGATE) {
-			return AccessDecision.deny("a delegation opens the space for reading only");
+		if (actor.role() == Actor.Role.DELEGATE && !delegatedReply(access, facts, previous, next)) {
+			return AccessDecision.deny("a delegation opens the space for reading only (and for replying to messages when it"
+					+ " says so)");
 		}
 		if (readOnlyTypes.contains(type)) {
 			return AccessDecision.deny(type + " resources are definitions Carnet serves: clients read them, never write them");
@@ -183,6 +184,15 @@ public class WritePolicy {
 			}
 		}
 		return AccessDecision.allow("write permitted");
+	}
+
+	/**
+	 * A new message written by a delegate whose delegation grants {@link AccessRule#REPLY_TO_MESSAGES} on messages: a
+	 * reply, under the messaging's rules like any patient-side message (it answers a thread a professional opened).
+	 */
+	private boolean delegatedReply(RequestAccess access, ResourceFacts facts, IBaseResource previous, IBaseResource next) {
+		return previous == null && facts.isMessage() && next != null && access.actor().patient() != null
+				&& policy.grants(access, AccessRule.REPLY_TO_MESSAGES, facts);
 	}
 
 	/** A space (Patient), patient data, directory data, or a document's bytes (checked by their own rule). */

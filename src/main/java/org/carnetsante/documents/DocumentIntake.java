@@ -47,10 +47,9 @@ public class DocumentIntake {
 	public static final int HOOK_ORDER = -100;
 
 	/** Transaction user data: the Binaries this transaction stores, as stored (digest recorded). */
-	private static final String BINARIES_STORED_NOW = DocumentIntake.class.getName() + ".binaries";
 
 	private final DaoRegistry daos;
-	private final DocumentBytes bytes;
+	private final ClaimedBinaries binaries;
 	private final DocumentUniqueIds uniqueIds;
 	private final PatientUploads patientUploads;
 	private final AccessPolicyService policy;
@@ -59,7 +58,7 @@ public class DocumentIntake {
 			PatientUploads patientUploads, AccessPolicyService policy) {
 		this.policy = policy;
 		this.daos = daos;
-		this.bytes = bytes;
+		this.binaries = new ClaimedBinaries(daos, bytes, uniqueIds);
 		this.uniqueIds = uniqueIds;
 		this.patientUploads = patientUploads;
 	}
@@ -67,10 +66,7 @@ public class DocumentIntake {
 	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HOOK_ORDER)
 	public void beforeStoring(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
 		if (resource instanceof Binary binary) {
-			BinaryDigest.record(binary);
-			if (transaction != null) {
-				transaction.getOrCreateUserData(BINARIES_STORED_NOW, ArrayList<Binary>::new).add(binary);
-			}
+			ClaimedBinaries.storing(binary, transaction);
 			return;
 		}
 		if (!(resource instanceof DocumentReference document)) {
@@ -94,15 +90,7 @@ public class DocumentIntake {
 		for (int i = 0; i < document.getContent().size(); i++) {
 			Attachment attachment = document.getContent().get(i).getAttachment();
 			String path = "DocumentReference.content[" + i + "].attachment";
-			Binary binary = binaryAt(attachment, path, name, transaction);
-			if (!uniqueIds.claimBinary("Binary/" + binary.getIdElement().getIdPart(),
-					"DocumentReference/" + document.getIdElement().getIdPart())) {
-				throw AttachmentIntegrity.refused(path + ".url", name + ": attachment.url " + attachment.getUrl()
-						+ " does not point at a Binary pushed with the document (Binary/id or a bundle entry's urn:uuid)");
-			}
-			// The digest recorded when the Binary was stored; a Binary stored before digests were recorded is read.
-			BinaryDigest digest = BinaryDigest.of(binary).orElseGet(() -> BinaryDigest.of(bytes.of(binary)));
-			AttachmentIntegrity.check(attachment, digest, path, name);
+			binaries.claim(attachment, path, "DocumentReference/" + document.getIdElement().getIdPart(), name, transaction);
 		}
 		if (document.hasMasterIdentifier() && document.getMasterIdentifier().hasValue()) {
 			IIdType subject = document.getSubject().getReferenceElement();
@@ -176,39 +164,6 @@ public class DocumentIntake {
 		IIdType second = other.getSubject().getReferenceElement();
 		return first.hasIdPart() && first.toUnqualifiedVersionless().getValue()
 				.equals(second.toUnqualifiedVersionless().getValue());
-	}
-
-	/**
-	 * The Binary an attachment points at, stored here: the one stored by the same transaction (HAPI has
-	 * given it its id by now), else read back. Reading back a Binary small enough to stay in its row
-	 * parses its base64 bytes again, a tenth of a push's CPU time when it was done for every document.
-	 */
-	private Binary binaryAt(Attachment attachment, String path, String document, TransactionDetails transaction) {
-		if (!attachment.hasUrl()) {
-			throw AttachmentIntegrity.refused(path + ".url", document + ": the attachment has neither url nor data");
-		}
-		IdType url = new IdType(attachment.getUrl());
-		if (!"Binary".equals(url.getResourceType()) || !url.hasIdPart() || url.getValue().startsWith("urn:")) {
-			throw AttachmentIntegrity.refused(path + ".url", document + ": attachment.url " + attachment.getUrl()
-					+ " does not point at a Binary pushed with the document (Binary/id or a bundle entry's urn:uuid)");
-		}
-		List<Binary> storedNow = transaction == null ? null : transaction.getUserData(BINARIES_STORED_NOW);
-		if (storedNow != null) {
-			for (Binary binary : storedNow) {
-				if (url.getIdPart().equals(binary.getIdElement().getIdPart())) {
-					return binary;
-				}
-			}
-		}
-		try {
-			// Its metadata only: HAPI writes externalized bytes at the end of the transaction.
-			SystemRequestDetails metadataOnly = new SystemRequestDetails();
-			metadataOnly.getUserData().put(BinaryStorageInterceptor.AUTO_INFLATE_BINARY_CONTENT_KEY, Boolean.FALSE);
-			return daos.getResourceDao(Binary.class).read(url.toUnqualifiedVersionless(), metadataOnly);
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			throw AttachmentIntegrity.refused(path + ".url", document + ": attachment.url " + attachment.getUrl()
-					+ " points at no stored Binary");
-		}
 	}
 
 	private static String describe(DocumentReference document) {

@@ -79,8 +79,12 @@ public class MessageOperations {
 	private final IHapiTransactionService transactions;
 	private final Clock clock;
 
+	private final org.carnetsante.documents.DocumentBytes bytes;
+
 	public MessageOperations(DaoRegistry daos, AccessPolicyService policy, Consumer<IBaseResource> attachmentsAsRead,
-			Coding defaultClass, PatientUploads patientUploads, IHapiTransactionService transactions, Clock clock) {
+			Coding defaultClass, PatientUploads patientUploads, IHapiTransactionService transactions, Clock clock,
+			org.carnetsante.documents.DocumentBytes bytes) {
+		this.bytes = bytes;
 		this.daos = daos;
 		this.policy = policy;
 		this.attachmentsAsRead = attachmentsAsRead;
@@ -164,7 +168,7 @@ public class MessageOperations {
 			throw new InvalidRequestException("category: the document class is a Coding with system and code");
 		}
 		attachmentsAsRead.accept(message);
-		Attachment attachment = attachmentAt(message, payload);
+		Attachment attachment = withItsBytes(attachmentAt(message, payload));
 		DocumentReference document = documentOf(message, attachment, type, category != null ? category : defaultClass, space);
 		// The patient chose its type: the rules of what a patient puts among their documents hold.
 		patientUploads.requireAllowedTypeAndContent(document);
@@ -258,11 +262,28 @@ public class MessageOperations {
 						+ withAttachments);
 			}
 		}
-		Attachment attachment = (Attachment) message.getPayload().get(position).getContent();
-		if (attachment.getData() == null) {
+		return (Attachment) message.getPayload().get(position).getContent();
+	}
+
+	/**
+	 * The attachment with its bytes inline: a large one's are in the message's Binary (read as Carnet: the caller may
+	 * read the message, and the Binary is the message's). Filed inline, they become the document's own Binary.
+	 */
+	private Attachment withItsBytes(Attachment attachment) {
+		if (attachment.getData() != null) {
+			return attachment;
+		}
+		IdType url = new IdType(attachment.getUrl());
+		try {
+			org.hl7.fhir.r4.model.Binary binary = daos.getResourceDao(org.hl7.fhir.r4.model.Binary.class)
+					.read(url.toUnqualifiedVersionless(), new SystemRequestDetails());
+			Attachment inline = attachment.copy();
+			inline.setUrl(null);
+			inline.setData(bytes.of(binary));
+			return inline;
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
 			throw new InvalidRequestException("The bytes of this attachment are not available to file");
 		}
-		return attachment;
 	}
 
 	private DocumentReference documentOf(Communication message, Attachment attachment, Coding type, Coding documentClass,

@@ -23,6 +23,8 @@ import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.WritePolicy;
 import org.carnetsante.documents.AttachmentIntegrity;
 import org.carnetsante.documents.BinaryDigest;
+import org.carnetsante.documents.ClaimedBinaries;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -46,8 +48,9 @@ import org.hl7.fhir.r4.model.Reference;
  *   <li>who sent it is who wrote it: Carnet records the sender from the token and the time it was sent,
  *       puts the message in its thread ({@link MessageThreads}); {@code received} and read receipts come
  *       only from recipients marking it read ({@code $mark-read});
- *   <li>attachments travel inline, at most {@code carnet.messaging.attachment-max-size}, with their
- *       {@code size} and SHA-1 {@code hash} checked as for documents;
+ *   <li>attachments travel inline, at most {@code carnet.messaging.attachment-max-size}, or larger as a Binary
+ *       pushed in the same transaction (the message's own), with their {@code size} and SHA-1 {@code hash} checked
+ *       as for documents;
  *   <li>a message is never changed nor deleted by a client once sent: recipients mark it read, the
  *       patient removes a thread from their view ({@link MessageOperations}).
  * </ul>
@@ -63,8 +66,10 @@ public class MessageRules {
 	private final AccessPolicyService policy;
 	private final long attachmentMaxBytes;
 	private final Clock clock;
+	private final ClaimedBinaries binaries;
 
-	public MessageRules(DaoRegistry daos, AccessPolicyService policy, long attachmentMaxBytes, Clock clock) {
+	public MessageRules(DaoRegistry daos, AccessPolicyService policy, long attachmentMaxBytes, Clock clock, ClaimedBinaries binaries) {
+		this.binaries = binaries;
 		this.daos = daos;
 		this.policy = policy;
 		this.attachmentMaxBytes = attachmentMaxBytes;
@@ -236,23 +241,49 @@ public class MessageRules {
 		}
 	}
 
+	/**
+	 * An attachment travels inline up to {@code attachmentMaxBytes}, or, larger, as a Binary pushed in the same
+	 * transaction ({@code url}: the Binary's entry), checked once the transaction has stored both ({@link #onceStored}).
+	 */
 	private void checkAttachments(Communication message) {
 		for (int i = 0; i < message.getPayload().size(); i++) {
 			if (!(message.getPayload().get(i).getContent() instanceof Attachment attachment)) {
 				continue;
 			}
 			String path = "Communication.payload[" + i + "].contentAttachment";
-			if (attachment.getData() == null) {
-				throw refused(path + ".data", "a message's attachment travels inline (data), with its size and SHA-1 hash");
-			}
-			if (attachment.getData().length > attachmentMaxBytes) {
-				throw refused(path + ".data", "a message's attachment is at most " + attachmentMaxBytes + " bytes; this one has "
-						+ attachment.getData().length + " (send a larger document to the space as a document)");
-			}
 			if (!attachment.hasContentType()) {
 				throw refused(path + ".contentType", "a message's attachment says its MIME type (contentType)");
 			}
+			if (attachment.getData() == null) {
+				if (!attachment.hasUrl()) {
+					throw refused(path + ".data", "a message's attachment travels inline (data) or, larger, as a Binary pushed "
+							+ "in the same transaction (url), with its size and SHA-1 hash");
+				}
+				continue;
+			}
+			if (attachment.hasUrl()) {
+				throw refused(path + ".url", "an attachment is inline (data) or a Binary (url), not both");
+			}
+			if (attachment.getData().length > attachmentMaxBytes) {
+				throw refused(path + ".data", "a message's attachment is at most " + attachmentMaxBytes + " bytes inline; this one has "
+						+ attachment.getData().length + " (push it as a Binary in the same transaction and point url at it)");
+			}
 			AttachmentIntegrity.check(attachment, BinaryDigest.of(attachment.getData()), path, "the message");
+		}
+	}
+
+	/** A message's Binary attachments are its own (claimed) and tell the truth about their bytes. */
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void onceStored(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
+		if (!(resource instanceof Communication message) || RequestAccess.of(request) == null) {
+			return;
+		}
+		for (int i = 0; i < message.getPayload().size(); i++) {
+			if (message.getPayload().get(i).getContent() instanceof Attachment attachment && attachment.getData() == null
+					&& attachment.hasUrl()) { // not one HAPI moved to the binary storage (no url)
+				binaries.claim(attachment, "Communication.payload[" + i + "].contentAttachment",
+						"Communication/" + message.getIdElement().getIdPart(), "the message", transaction);
+			}
 		}
 	}
 

@@ -20,7 +20,8 @@ public class MessagingConfig {
 	@Bean
 	public FhirServerCustomizer messagingOnTheFhirServer(MessagingProperties messaging, DocumentProperties documents,
 			DaoRegistry daos, AccessPolicyService policy, IInterceptorService jpaInterceptors,
-			BinaryStorageInterceptor<?> binaryStorage, IHapiTransactionService transactions, Clock clock) {
+			BinaryStorageInterceptor<?> binaryStorage, IHapiTransactionService transactions, Clock clock,
+			org.carnetsante.documents.DocumentBytes bytes, org.carnetsante.documents.DocumentUniqueIds claims) {
 		long attachmentMax = messaging.attachmentMaxSize().toBytes();
 		if (documents.binaryStorage() != DocumentProperties.BinaryStorage.INLINE
 				&& attachmentMax > documents.inflatedUpTo().toBytes()) {
@@ -28,9 +29,10 @@ public class MessagingConfig {
 					+ ") is above carnet.documents.inflated-up-to (" + documents.inflatedUpTo()
 					+ "): larger attachments would not be shown whole when their message is read");
 		}
-		jpaInterceptors.registerInterceptor(new MessageRules(daos, policy, attachmentMax, clock));
+		jpaInterceptors.registerInterceptor(new MessageRules(daos, policy, attachmentMax, clock,
+				new org.carnetsante.documents.ClaimedBinaries(daos, bytes, claims)));
 		MessageOperations operations = new MessageOperations(daos, policy, AttachmentsAsRead.of(documents, binaryStorage),
-				messaging.filedDocumentClassCoding(), new PatientUploads(documents.patientUploads()), transactions, clock);
+				messaging.filedDocumentClassCoding(), new PatientUploads(documents.patientUploads()), transactions, clock, bytes);
 		return server -> server.registerProvider(operations);
 	}
 }

@@ -242,6 +242,116 @@ class MessagingTest extends CorrespondenceTest {
 	}
 
 	@Test
+	void aDelegateRepliesOnlyWhenTheDelegationSaysSoAndAsThemselves() {
+		HttpResponse<String> sent = post(gp, "/Communication", TestSpace.message(claire, new Reference(claire), "Avez-vous pris rendez-vous ?"));
+		String message = "Communication/" + json(sent).get("id").asText();
+		String delegate = space.delegateToken();
+		assertThat(get(delegate, "/" + message).statusCode()).as("the delegation opens the space for reading").isEqualTo(200);
+		Communication reply = TestSpace.message(claire, TestSpace.professionalReference(space.gp), "Je m'en occupe pour ma soeur.");
+		reply.addInResponseTo(new Reference(message));
+
+		HttpResponse<String> refused = post(delegate, "/Communication", reply);
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+
+		// Claire lets her brother answer her messages for a week.
+		org.hl7.fhir.r4.model.Consent replies = TestSpace.consent(claire, claire, org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT,
+				new Reference(space.delegateRelatedPerson), "TREAT");
+		replies.getProvision().addClass_(new org.hl7.fhir.r4.model.Coding("http://hl7.org/fhir/resource-types", "Communication", null));
+		replies.getProvision().addAction(new org.hl7.fhir.r4.model.CodeableConcept(new org.hl7.fhir.r4.model.Coding(
+				org.carnetsante.access.AccessRule.DELEGATION_RIGHTS, "reply-to-messages", null)));
+		replies.getProvision().setPeriod(new org.hl7.fhir.r4.model.Period().setStart(new java.util.Date())
+				.setEnd(java.util.Date.from(java.time.Instant.now().plus(java.time.Duration.ofDays(7)))));
+		HttpResponse<String> granted = post(claireToken, "/Consent", FHIR.newJsonParser().encodeResourceToString(replies));
+		assertThat(granted.statusCode()).as(granted.body()).isEqualTo(201);
+
+		HttpResponse<String> replied = post(delegate, "/Communication", reply);
+		assertThat(replied.statusCode()).as(replied.body()).isEqualTo(201);
+		assertThat(json(replied).at("/sender/reference").asText()).as("who wrote it: the delegate, from the token")
+				.isEqualTo(space.delegateRelatedPerson);
+		assertThat(matches(json(get(gp, "/Communication?subject=" + claire)))).contains("Communication/" + json(replied).get("id").asText());
+		Communication opening = TestSpace.message(claire, TestSpace.professionalReference(space.gp), "Une nouvelle question");
+		HttpResponse<String> opened = post(delegate, "/Communication", opening);
+		assertThat(opened.statusCode()).as("a delegate replies, as the patient does, but opens no thread").isBetween(400, 499);
+	}
+
+	@Test
+	void anAttachmentTooLargeToTravelInlineTravelsAsTheMessagesOwnBinary() throws Exception {
+		byte[] scan = new byte[1_200_000];
+		new java.util.Random(14).nextBytes(scan);
+		Communication inline = TestSpace.message(claire, new Reference(claire), "Le compte rendu complet");
+		inline.addPayload().setContent(Fixtures.attachment("application/octet-stream", scan, "Compte rendu"));
+		HttpResponse<String> tooLarge = post(gp, "/Communication", inline);
+		assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(422);
+		assertThat(tooLarge.body()).contains("Binary");
+
+		HttpResponse<String> sent = post(gp, "/", messageWithItsBinary(scan, "text/plain", fileable -> {}));
+		assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+		String binary = locationOf(sent, "Binary");
+		String message = locationOf(sent, "Communication");
+		assertThat(json(get(gp, "/" + message)).at("/payload/1/contentAttachment/url").asText()).isEqualTo(binary);
+		HttpResponse<String> bytes = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + binary))
+				.header("Authorization", "Bearer " + claireToken).header("Accept", "application/octet-stream").GET().build());
+		assertThat(bytes.statusCode()).isEqualTo(200);
+		String pharmacist = space.professionalToken(space.pharmacist);
+		assertThat(get(pharmacist, "/" + binary).statusCode()).as("the message's bytes are seen as the message is")
+				.isEqualTo(get(pharmacist, "/Binary/987654321").statusCode()).isEqualTo(404);
+
+		// The Binary is that message's: another message cannot point at it, a wrong hash stores nothing.
+		Communication another = TestSpace.message(claire, new Reference(claire), "Le même fichier");
+		another.addPayload().setContent(Fixtures.attachment("text/plain", scan, "Copie").setUrl(binary).setData(null));
+		HttpResponse<String> taken = post(gp, "/Communication", another);
+		assertThat(taken.statusCode()).as(taken.body()).isEqualTo(422);
+		long before = storedResourceVersions();
+		HttpResponse<String> lying = post(gp, "/", messageWithItsBinary(scan, "text/plain",
+				attachment -> attachment.setHash(new byte[20])));
+		assertThat(lying.statusCode()).as(lying.body()).isEqualTo(422);
+		assertThat(storedResourceVersions()).as("nothing half-written").isEqualTo(before);
+
+		// A small one sent as a Binary is filed like an inline one, with its bytes.
+		byte[] letter = "Courrier de sortie : retour à domicile, contrôle dans 15 jours".getBytes(StandardCharsets.UTF_8);
+		HttpResponse<String> small = post(gp, "/", messageWithItsBinary(letter, "text/plain", attachment -> {}));
+		String smallMessage = locationOf(small, "Communication");
+		HttpResponse<String> filed = post(claireToken, "/" + smallMessage + "/$file-attachment", "{\"resourceType\":\"Parameters\","
+				+ "\"parameter\":[{\"name\":\"type\",\"valueCoding\":{\"system\":\"" + PATIENT_DOCUMENT_TYPES + "\",\"code\":\"DOCPAT03\"}}]}");
+		assertThat(filed.statusCode()).as(filed.body()).isEqualTo(200);
+		String documentBinary = json(filed).at("/content/0/attachment/url").asText();
+		assertThat(documentBinary).as("the document's own Binary").startsWith("Binary/").isNotEqualTo(locationOf(small, "Binary"));
+		HttpResponse<String> fileBytes = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + documentBinary))
+				.header("Authorization", "Bearer " + claireToken).header("Accept", "text/plain").GET().build());
+		assertThat(fileBytes.body()).isEqualTo(new String(letter, StandardCharsets.UTF_8));
+	}
+
+	/** A transaction: the message with a Binary of its own, named by the attachment's url. */
+	private String messageWithItsBinary(byte[] bytes, String contentType, java.util.function.Consumer<org.hl7.fhir.r4.model.Attachment> change) {
+		org.hl7.fhir.r4.model.Bundle transaction = new org.hl7.fhir.r4.model.Bundle().setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+		org.hl7.fhir.r4.model.Binary binary = new org.hl7.fhir.r4.model.Binary();
+		binary.setContentType(contentType);
+		binary.setData(bytes);
+		String binaryUrl = "urn:uuid:" + java.util.UUID.randomUUID();
+		transaction.addEntry().setFullUrl(binaryUrl).setResource(binary).getRequest()
+				.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Binary");
+		Communication message = TestSpace.message(claire, new Reference(claire), "Voici le compte rendu complet");
+		org.hl7.fhir.r4.model.Attachment attachment = Fixtures.attachment(contentType, bytes, "Compte rendu");
+		attachment.setData(null);
+		attachment.setUrl(binaryUrl);
+		change.accept(attachment);
+		message.addPayload().setContent(attachment);
+		transaction.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(message).getRequest()
+				.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Communication");
+		return FHIR.newJsonParser().encodeResourceToString(transaction);
+	}
+
+	private static String locationOf(HttpResponse<String> transactionResponse, String type) {
+		for (JsonNode entry : json(transactionResponse).get("entry")) {
+			String location = entry.at("/response/location").asText();
+			if (location.startsWith(type + "/")) {
+				return location.replaceAll("/_history/.*", "");
+			}
+		}
+		throw new AssertionError("no " + type + " in " + transactionResponse.body());
+	}
+
+	@Test
 	void aMessageIsNeitherChangedNorDeletedAndCarnetSetsWhatTheSenderDoesNotChoose() {
 		String message = space.id(Item.MESSAGE);
 		String body = get(gp, "/" + message).body();

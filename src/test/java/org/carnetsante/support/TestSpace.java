@@ -49,7 +49,8 @@ public final class TestSpace {
 			List.of("openid", "fhirUser", "user/*.rs", "user/DocumentReference.cud", "user/Binary.c");
 	/** What a professional's messaging and booking software asks: read, write and mark messages, book appointments. */
 	public static final List<String> PROFESSIONAL_MESSAGING_SCOPES =
-			List.of("openid", "fhirUser", "user/*.rs", "user/Communication.cu", "user/DocumentReference.c", "user/Appointment.cud");
+			List.of("openid", "fhirUser", "user/*.rs", "user/Communication.cu", "user/DocumentReference.c", "user/Appointment.cud",
+					"user/Binary.c");
 
 	/** What the spaces hold. */
 	public enum Item {
