@@ -48,6 +48,12 @@ public final class AccessPolicy {
 			return AccessDecision.deny(actor.refusal());
 		}
 		if (!resource.isPatientData()) {
+			if ("Subscription".equals(resource.type())) {
+				// A professional's or organization's subscription to the messages sent to them: theirs alone.
+				return actor.role().isCareSide() && actor.isNamedBy(resource.authors())
+						? AccessDecision.allow("own subscription")
+						: AccessDecision.deny("a subscription is seen by the one who made it only");
+			}
 			return directoryTypes.contains(resource.type())
 					? AccessDecision.allow("not patient data")
 					: AccessDecision.deny(resource.type() + " that belongs to no patient's space is not shown");

@@ -31,12 +31,23 @@ public class SearchConfinement {
 		this.directoryTypes = Set.copyOf(directoryTypes);
 	}
 
+	/**
+	 * A professional's or organization's own subscription (to the messages sent to them) is created, read, changed
+	 * and deleted by its id, each judged by the policy (another's answers as absent); never searched.
+	 */
+	private static boolean ownSubscriptionById(String type, RestOperationTypeEnum operation) {
+		return "Subscription".equals(type) && operation != null && switch (operation) {
+			case CREATE, READ, VREAD, UPDATE, DELETE -> true;
+			default -> false;
+		};
+	}
+
 	/** Refuses (403 or 400) what the actor may not ask at all, before any query runs. */
 	public void check(Actor actor, boolean narrowedToItsSpace, RequestDetails request) {
 		RestOperationTypeEnum operation = request.getRestOperationType();
 		String type = request.getResourceName();
 		boolean careSide = actor.role().isCareSide();
-		if (careSide && type != null && AccessPolicy.PATIENTS_OWN.contains(type)) {
+		if (careSide && type != null && AccessPolicy.PATIENTS_OWN.contains(type) && !ownSubscriptionById(type, operation)) {
 			throw new ForbiddenOperationException(type + " resources are the patient's own: professionals and "
 					+ "organizations do not read them");
 		}

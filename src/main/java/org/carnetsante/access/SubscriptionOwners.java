@@ -10,10 +10,10 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Subscription;
 
 /**
- * Who a FHIR Subscription belongs to: the patient-side caller who created it, recorded by Carnet in its
- * {@code meta} when it is stored (whatever a client put there is replaced). A subscription is part of its
- * owner's space (only they and their representatives see it), and its notifications go out only for
- * resources the owner may see.
+ * Who a FHIR Subscription belongs to: the caller who created it, recorded by Carnet in its {@code meta} when it
+ * is stored (whatever a client put there is replaced). A patient side's subscription is part of its owner's space
+ * (only they and their representatives see it); a professional's (to the messages sent to them) is in no space and
+ * seen by them alone. Its notifications go out only for resources the owner may see.
  */
 public final class SubscriptionOwners {
 
@@ -28,7 +28,9 @@ public final class SubscriptionOwners {
 		Meta meta = subscription.getMeta();
 		meta.getExtension().removeIf(extension -> extension.getUrl().startsWith("https://carnet.example/ig/StructureDefinition/subscription-owner"));
 		meta.addExtension(ROLE, new CodeType(owner.role().name()));
-		meta.addExtension(PATIENT, new StringType(owner.patient()));
+		if (owner.patient() != null) {
+			meta.addExtension(PATIENT, new StringType(owner.patient())); // a professional's is in no space
+		}
 		owner.keys().forEach(key -> meta.addExtension(KEY, new StringType(key)));
 	}
 
@@ -36,12 +38,13 @@ public final class SubscriptionOwners {
 	public static Optional<Actor> of(Subscription subscription) {
 		Extension role = subscription.getMeta().getExtensionByUrl(ROLE);
 		Extension patient = subscription.getMeta().getExtensionByUrl(PATIENT);
-		if (role == null || patient == null) {
+		if (role == null) {
 			return Optional.empty();
 		}
 		Set<String> keys = new LinkedHashSet<>();
 		subscription.getMeta().getExtensionsByUrl(KEY).forEach(key -> keys.add(key.getValue().primitiveValue()));
-		return Optional.of(new Actor(Actor.Role.valueOf(role.getValue().primitiveValue()), patient.getValue().primitiveValue(),
+		return Optional.of(new Actor(Actor.Role.valueOf(role.getValue().primitiveValue()),
+				patient == null ? null : patient.getValue().primitiveValue(),
 				keys, null, null, null, EmergencyMode.NONE, null));
 	}
 

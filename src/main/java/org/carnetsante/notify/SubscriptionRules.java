@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.carnetsante.access.Actor;
+import org.carnetsante.access.ActorKeys;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.SubscriptionOwners;
 import org.carnetsante.fhir.OperationOutcomes;
@@ -22,9 +23,11 @@ import org.hl7.fhir.r4.model.Subscription;
 /**
  * Who subscribes to what (FHIR Subscriptions, for patients' apps):
  * <ul>
- *   <li>only a patient-side caller (the patient, a legal representative, a delegate) subscribes, to
- *       their own space: the criteria name a subscribable type and the space's patient
- *       ({@code DocumentReference?patient=Patient/123}); professionals find documents by ITI-67;
+ *   <li>a patient-side caller (the patient, a legal representative, a delegate) subscribes to their own space:
+ *       the criteria name a subscribable type and the space's patient ({@code DocumentReference?patient=Patient/123});
+ *   <li>a professional or organization subscribes to the messages sent to them (replies to theirs), named by their
+ *       national identifier ({@code Communication?recipient-identifier=urn:oid:1.2.250.1.71.4.2.1|[idNat]}); they
+ *       find documents by ITI-67;
  *   <li>a notification carries no data ({@code channel.payload} absent): the app reads what changed
  *       with its own token, through the access policy and into the access log;
  *   <li>a rest-hook endpoint starts with one of {@code carnet.notify.subscriptions.allowed-endpoints}
@@ -70,11 +73,14 @@ public class SubscriptionRules {
 		}
 		RequestAccess access = RequestAccess.of(request);
 		Actor actor = access == null ? null : access.actor();
-		if (actor == null || !actor.role().isPatientSide()) {
-			throw new ForbiddenOperationException("Subscriptions are for patients' apps, on their own space; "
-					+ "professionals find documents with ITI-67");
+		if (actor != null && actor.role().isCareSide()) {
+			checkOwnMessagesCriteria(subscription.getCriteria(), actor);
+		} else if (actor == null || !actor.role().isPatientSide()) {
+			throw new ForbiddenOperationException("Subscriptions are for patients' apps, on their own space, and for "
+					+ "professionals' software, to the messages sent to them");
+		} else {
+			checkCriteria(subscription.getCriteria(), actor.patient());
 		}
-		checkCriteria(subscription.getCriteria(), actor.patient());
 		Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
 		if (channel.getType() != Subscription.SubscriptionChannelType.RESTHOOK
 				&& channel.getType() != Subscription.SubscriptionChannelType.WEBSOCKET) {
@@ -94,6 +100,49 @@ public class SubscriptionRules {
 		}
 		SubscriptionOwners.record(subscription, actor);
 	}
+
+	/**
+	 * A professional or organization subscribes to the messages sent to them (replies to theirs among them), named
+	 * by their own national identifier: {@code Communication?recipient-identifier=[system]|[idNat]}. Documents are
+	 * found with ITI-67, not subscribed to.
+	 */
+	private static void checkOwnMessagesCriteria(String criteria, Actor actor) {
+		String example = "Communication?recipient-identifier=" + ActorKeys.PROFESSIONAL_ID_SYSTEM + "|[your idNat]";
+		if (criteria == null || !criteria.startsWith("Communication?")) {
+			throw refused("Subscription.criteria", "a professional subscribes to the messages sent to them: " + example
+					+ " (documents are found with ITI-67)");
+		}
+		boolean namesSelf = false;
+		for (String parameter : criteria.substring(criteria.indexOf('?') + 1).split("&")) {
+			String[] pair = parameter.split("=", 2);
+			if (!OWN_MESSAGES_PARAMETERS.contains(pair[0])) {
+				throw refused("Subscription.criteria", "criteria on one's messages use " + String.join(", ",
+						new java.util.TreeSet<>(OWN_MESSAGES_PARAMETERS)) + ": not " + pair[0]);
+			}
+			if (pair.length == 2 && "recipient-identifier".equals(pair[0])) {
+				String value;
+				try {
+					value = URLDecoder.decode(pair[1], StandardCharsets.UTF_8);
+				} catch (IllegalArgumentException malformed) {
+					throw refused("Subscription.criteria", "malformed criteria: " + malformed.getMessage());
+				}
+				int bar = value.indexOf('|');
+				boolean self = bar > 0 && ActorKeys.keyOf(new org.hl7.fhir.r4.model.Identifier().setSystem(value.substring(0, bar))
+						.setValue(value.substring(bar + 1))).filter(actor.keys()::contains).isPresent();
+				if (!self) {
+					throw refused("Subscription.criteria", "recipient-identifier names the caller's own national identifier: " + example);
+				}
+				namesSelf = true;
+			}
+		}
+		if (!namesSelf) {
+			throw refused("Subscription.criteria", "the criteria name the caller as recipient: " + example);
+		}
+	}
+
+	/** What criteria on one's own messages may use: whom they are sent to (oneself), and plain filters. */
+	private static final Set<String> OWN_MESSAGES_PARAMETERS = Set.of("recipient-identifier", "status", "category", "sent",
+			"received");
 
 	private void checkCriteria(String criteria, String patient) {
 		if (criteria == null || !criteria.contains("?")) {

@@ -52,8 +52,20 @@ class SubscriptionRulesTest {
 				accepted("a parent subscribes to the minor's space he opens", representative(Actor.Role.LEGAL_REPRESENTATIVE),
 						subscription -> {}),
 				accepted("a delegate subscribes to the space he opens", representative(Actor.Role.DELEGATE), subscription -> {}),
-				forbidden("a professional does not subscribe (ITI-67 finds documents)", professional(), subscription -> {}),
-				forbidden("a hospital system does not subscribe", organization(), subscription -> {}),
+				refused("a professional does not subscribe to a space (ITI-67 finds documents)", professional(), subscription -> {},
+						"Subscription.criteria"),
+				accepted("a professional subscribes to the messages sent to him", professional(), subscription -> subscription
+						.setCriteria("Communication?recipient-identifier=urn:oid:1.2.250.1.71.4.2.1%7C810000000001&status=completed")),
+				refused("a professional subscribes to no one else's messages", professional(), subscription -> subscription
+						.setCriteria("Communication?recipient-identifier=urn:oid:1.2.250.1.71.4.2.1|810000000002"), "Subscription.criteria"),
+				refused("a professional names himself as recipient", professional(), subscription -> subscription
+						.setCriteria("Communication?status=completed"), "Subscription.criteria"),
+				refused("a professional's criteria reach no space", professional(), subscription -> subscription
+						.setCriteria("Communication?recipient-identifier=urn:oid:1.2.250.1.71.4.2.1|810000000001&subject=Patient/" + SPACE),
+						"Subscription.criteria"),
+				accepted("a hospital system subscribes to the messages sent to it", organization(), subscription -> subscription
+						.setCriteria("Communication?recipient-identifier=urn:oid:1.2.250.1.71.4.2.2|1750000000")),
+				refused("a hospital system does not subscribe to a space", organization(), subscription -> {}, "Subscription.criteria"),
 				forbidden("an insurer does not subscribe", insurer(), subscription -> {}),
 				// criteria
 				accepted("criteria naming the space by subject", patient(),
@@ -135,7 +147,7 @@ class SubscriptionRulesTest {
 			assertThat(refusal).as("accepted").isNull();
 			assertThat(SubscriptionOwners.of(subscription)).as("the owner is recorded").hasValueSatisfying(owner -> {
 				assertThat(owner.role()).isEqualTo(row.caller().role());
-				assertThat(owner.patient()).isEqualTo(SPACE);
+				assertThat(owner.patient()).as("a professional's subscription is in no space").isEqualTo(row.caller().patient() == null ? null : SPACE);
 				assertThat(owner.keys()).isEqualTo(row.caller().keys());
 			});
 			return;

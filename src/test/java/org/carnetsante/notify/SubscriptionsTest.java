@@ -110,8 +110,8 @@ class SubscriptionsTest extends CarnetServerTest {
 		Subscription internal = subscription(Subscription.SubscriptionChannelType.RESTHOOK);
 		internal.getChannel().setEndpoint("http://10.0.0.1/admin");
 		assertThat(post(claire, "/Subscription", internal).statusCode()).isEqualTo(422);
-		assertThat(post(space.professionalToken(space.gp), "/Subscription",
-				subscription(Subscription.SubscriptionChannelType.RESTHOOK)).statusCode()).as("professionals use ITI-67").isEqualTo(403);
+		assertThat(post(space.professionalMessagingToken(space.gp), "/Subscription",
+				subscription(Subscription.SubscriptionChannelType.RESTHOOK)).statusCode()).as("professionals use ITI-67").isEqualTo(422);
 
 		Subscription reachingOut = subscription(Subscription.SubscriptionChannelType.RESTHOOK);
 		reachingOut.setCriteria(reachingOut.getCriteria() + "&_has:Observation:patient:code=1234-5");
@@ -123,8 +123,38 @@ class SubscriptionsTest extends CarnetServerTest {
 		String id = created(post(claire, "/Subscription", subscription(Subscription.SubscriptionChannelType.RESTHOOK)));
 		assertThat(get(claire, "/" + id).statusCode()).isEqualTo(200);
 		assertThat(get(space.professionalToken(space.gp), "/" + id).statusCode())
-				.as("a Subscription is the patient's own: 403 to professionals whatever the id, which tells nothing").isEqualTo(403);
+				.as("a Subscription is the patient's own: to professionals, as absent").isEqualTo(404)
+				.isEqualTo(get(space.professionalToken(space.gp), "/Subscription/987654321").statusCode());
+		assertThat(send(HttpRequest.newBuilder(URI.create(fhirBase() + "/Subscription?status=active"))
+				.header("Authorization", "Bearer " + space.professionalToken(space.gp)).GET().build()).statusCode())
+				.as("professionals do not search subscriptions").isEqualTo(403);
 		assertThat(get(space.parentToken(), "/" + id).statusCode()).as("someone else's subscription").isEqualTo(404);
+	}
+
+	@Test
+	void aGpsSoftwareIsPingedWhenThePatientRepliesToHisMessage() {
+		String gp = space.professionalMessagingToken(space.gp);
+		Subscription replies = subscription(Subscription.SubscriptionChannelType.RESTHOOK);
+		replies.setReason("Réponses à mes messages");
+		replies.setCriteria("Communication?recipient-identifier=" + org.carnetsante.access.ActorKeys.PROFESSIONAL_ID_SYSTEM + "|"
+				+ space.gp.idNat());
+		String id = created(post(gp, "/Subscription", replies));
+		awaitActive(id);
+		assertThat(get(gp, "/" + id).statusCode()).as("his own subscription").isEqualTo(200);
+		assertThat(get(space.professionalToken(space.pharmacist), "/" + id).statusCode()).as("another's: as absent").isEqualTo(404);
+		assertThat(get(space.patientToken(), "/" + id).statusCode()).isEqualTo(404);
+
+		int before = calls.get();
+		org.hl7.fhir.r4.model.Communication answer = TestSpace.message(space.id(Item.PATIENT),
+				TestSpace.professionalReference(space.gp), "Bien reçu, merci.");
+		answer.addInResponseTo(new org.hl7.fhir.r4.model.Reference(space.id(Item.MESSAGE)));
+		assertThat(post(space.patientToken(), "/Communication", answer).statusCode()).isEqualTo(201);
+		eventually(() -> calls.get() > before);
+		assertThat(bodies.get(bodies.size() - 1)).as("a ping without data").isEmpty();
+
+		HttpResponse<String> deleted = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/" + id))
+				.header("Authorization", "Bearer " + space.professionalMessagingToken(space.pharmacist)).DELETE().build());
+		assertThat(deleted.statusCode()).as("another's subscription is not deleted").isEqualTo(404);
 	}
 
 	@Test

@@ -50,7 +50,7 @@ public final class TestSpace {
 	/** What a professional's messaging and booking software asks: read, write and mark messages, book appointments. */
 	public static final List<String> PROFESSIONAL_MESSAGING_SCOPES =
 			List.of("openid", "fhirUser", "user/*.rs", "user/Communication.cu", "user/DocumentReference.c", "user/Appointment.cud",
-					"user/Binary.c");
+					"user/Binary.c", "user/Subscription.cud");
 
 	/** What the spaces hold. */
 	public enum Item {
