@@ -236,9 +236,14 @@ public class AccessPolicyService implements IConsentService {
 
 	/** Whether the space's rules grant the request's actor this action on the resource (a delegation's right). */
 	boolean grants(RequestAccess access, String action, ResourceFacts resource) {
+		// A right of a relative: granted to their RelatedPerson (the identity they write under), not to other keys.
+		String fhirUser = access.caller().fhirUser();
+		if (fhirUser == null || !fhirUser.startsWith("RelatedPerson/")) {
+			return false;
+		}
 		var rules = access.spaces(Set.of(access.actor().patient()), spaces);
 		return rules.getOrDefault(access.actor().patient(), SpaceRules.NONE)
-				.grants(access.actor().keys(), action, resource, clock.instant());
+				.grants(Set.of(fhirUser), action, resource, clock.instant());
 	}
 
 	/** The policy's decision on the resource's content for this request's actor. */

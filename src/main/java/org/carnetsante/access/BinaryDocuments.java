@@ -56,9 +56,7 @@ public class BinaryDocuments {
 				// its message is gone: shown to nobody
 			}
 		}
-		if (!messages.isEmpty()) {
-			return documents;
-		}
+		// Every owner must allow: the message's claim and any document pointing at the same bytes.
 		UriOrListParam locations = new UriOrListParam().addOr(new UriParam(relative));
 		if (request != null && request.getFhirServerBase() != null) {
 			locations.addOr(new UriParam(request.getFhirServerBase() + "/" + relative));

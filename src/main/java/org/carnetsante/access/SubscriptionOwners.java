@@ -31,7 +31,24 @@ public final class SubscriptionOwners {
 		if (owner.patient() != null) {
 			meta.addExtension(PATIENT, new StringType(owner.patient())); // a professional's is in no space
 		}
-		owner.keys().forEach(key -> meta.addExtension(KEY, new StringType(key)));
+		ownKeys(owner).forEach(key -> meta.addExtension(KEY, new StringType(key)));
+	}
+
+	/**
+	 * The keys that name the owner alone. A professional's keys also name their organization: a subscription owned
+	 * by all of them would be read, changed and handed over by every colleague. So a professional owns it by their
+	 * national identifier (else their own reference), an organization's system by the organization's; the patient
+	 * side by every key of theirs (the space's patient, their RelatedPerson).
+	 */
+	static java.util.List<String> ownKeys(Actor owner) {
+		if (owner.role() == Actor.Role.PROFESSIONAL) {
+			java.util.List<String> own = owner.keys().stream().filter(key -> key.startsWith(ActorKeys.professional(""))).toList();
+			return own.isEmpty() ? owner.keys().stream().filter(key -> key.startsWith("Practitioner")).toList() : own;
+		}
+		if (owner.role() == Actor.Role.CARE_ORGANIZATION) {
+			return owner.keys().stream().filter(key -> key.startsWith(ActorKeys.organization(""))).toList();
+		}
+		return java.util.List.copyOf(owner.keys());
 	}
 
 	/** The owner recorded in a stored subscription. */

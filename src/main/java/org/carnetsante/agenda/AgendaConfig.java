@@ -69,7 +69,7 @@ public class AgendaConfig {
 		AgendaProperties.Reminders settings = agenda.reminders();
 		ComputedReminders reminders = new ComputedReminders(daos, new ReminderForecast(schedules, settings.horizon()), schedules,
 				settings.zone());
-		return new ReminderJob(store, reminders, outbox, new ClusterLease(dataSource, clock, "reminders", settings.lease()),
+		return new ReminderJob(store, reminders, outbox, new ClusterLease(dataSource, "reminders", settings.lease()),
 				settings, clock) {
 			@Override
 			public boolean isAutoStartup() {

@@ -49,6 +49,19 @@ public class ComputedReminderGuard {
 		}
 	}
 
+	/**
+	 * A computed recommendation names the immunizations it counted: deleting one of them (recorded by mistake) is not
+	 * refused for that reference; the deletion queues the recomputation that drops it ({@link ReminderInputs}).
+	 */
+	@Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
+	public ca.uhn.fhir.jpa.delete.DeleteConflictOutcome computedReferencesDoNotHold(
+			ca.uhn.fhir.jpa.api.model.DeleteConflictList conflicts) {
+		conflicts.removeIf(conflict -> SUPPORTING_IMMUNIZATION.equals(conflict.getSourcePath()));
+		return null;
+	}
+
+	private static final String SUPPORTING_IMMUNIZATION = "ImmunizationRecommendation.recommendation.supportingImmunization";
+
 	private static ForbiddenOperationException refused(String what) {
 		return new ForbiddenOperationException("A reminder Carnet computed is not " + what + " by clients: it follows the"
 				+ " immunizations recorded and the person's birth date");

@@ -82,6 +82,17 @@ public class ComputedReminders {
 		return (!patient.hasActive() || patient.getActive()) && !deceased;
 	}
 
+	/** The day of a date-time: as written for a date, in the reminders' zone for an instant. */
+	private LocalDate dayOf(DateTimeType dateTime) {
+		if (dateTime.getValue() == null) {
+			return null;
+		}
+		if (dateTime.getPrecision().ordinal() <= ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY.ordinal()) {
+			return LocalDate.of(dateTime.getYear(), dateTime.getMonth() + 1, dateTime.getDay());
+		}
+		return LocalDate.ofInstant(dateTime.getValue().toInstant(), zone);
+	}
+
 	/** The birth date as written (a date has no time zone to shift it by). */
 	private static LocalDate birthDate(Patient patient) {
 		org.hl7.fhir.r4.model.DateType birth = patient.getBirthDateElement();
@@ -110,8 +121,7 @@ public class ComputedReminders {
 			Set<String> diseases = new HashSet<>();
 			immunization.getProtocolApplied().forEach(protocol -> protocol.getTargetDisease().forEach(disease ->
 					disease.getCoding().stream().filter(coding -> coding.hasCode()).forEach(coding -> diseases.add(coding.getCode()))));
-			LocalDate date = immunization.hasOccurrenceDateTimeType() && immunization.getOccurrenceDateTimeType().getValue() != null
-					? LocalDate.ofInstant(immunization.getOccurrenceDateTimeType().getValue().toInstant(), zone) : null;
+			LocalDate date = immunization.hasOccurrenceDateTimeType() ? dayOf(immunization.getOccurrenceDateTimeType()) : null;
 			doses.add(new RecordedDose("Immunization/" + immunization.getIdElement().getIdPart(), date, atc, diseases));
 		}
 		return doses;
@@ -209,13 +219,36 @@ public class ComputedReminders {
 		return byIdentifier;
 	}
 
-	/** Creates it, or updates the stored one (an unchanged content makes no new version). */
-	private static <T extends IBaseResource> void store(IFhirResourceDao<T> dao, T resource, T existing) {
+	/**
+	 * Creates it, or updates the stored one — unless only the day it was computed differs: a recomputation that
+	 * changes nothing makes no new version (nor a notification to subscribers).
+	 */
+	private static <T extends org.hl7.fhir.r4.model.DomainResource> void store(IFhirResourceDao<T> dao, T resource, T existing) {
 		if (existing == null) {
 			dao.create(resource, new SystemRequestDetails());
 			return;
 		}
+		if (sameButTheDay(resource, existing)) {
+			return;
+		}
 		resource.setId(existing.getIdElement().toUnqualifiedVersionless());
 		dao.update(resource, new SystemRequestDetails());
+	}
+
+	private static boolean sameButTheDay(org.hl7.fhir.r4.model.DomainResource computed, org.hl7.fhir.r4.model.DomainResource stored) {
+		org.hl7.fhir.r4.model.DomainResource a = computed.copy();
+		org.hl7.fhir.r4.model.DomainResource b = stored.copy();
+		for (org.hl7.fhir.r4.model.DomainResource each : List.of(a, b)) {
+			each.setId((String) null);
+			each.setMeta(null);
+			each.setText(null);
+			if (each instanceof ImmunizationRecommendation recommendation) {
+				recommendation.setDateElement(null);
+			}
+			if (each instanceof ServiceRequest request) {
+				request.setAuthoredOnElement(null);
+			}
+		}
+		return a.equalsDeep(b);
 	}
 }

@@ -62,8 +62,11 @@ public final class ReminderForecast {
 
 	/** The forecast of a person born on {@code birth} (Patient.gender {@code sex}) on {@code today}. */
 	public Forecast forecast(LocalDate birth, String sex, List<RecordedDose> doses, LocalDate today) {
-		if (birth == null || birth.isAfter(today)) {
+		if (birth == null) {
 			return Forecast.NONE;
+		}
+		if (birth.isAfter(today)) {
+			return new Forecast(List.of(), List.of(), Optional.of(birth)); // computed again once born
 		}
 		ChangeDays changes = new ChangeDays(today);
 		List<Vaccination> vaccinations = new ArrayList<>();
@@ -169,11 +172,11 @@ public final class ReminderForecast {
 				dates.add(date);
 			}
 		}
-		if (series.thenEvery() != null && !series.thenEvery().isZero() && !dates.isEmpty()) {
-			LocalDate date = dates.get(dates.size() - 1).plus(series.thenEvery());
-			while (date.isBefore(stop)) {
-				dates.add(date);
-				date = date.plus(series.thenEvery());
+		if (series.thenEvery() != null && !dates.isEmpty()) {
+			// Each one as an age counted from the birth (not from the one before): a 29 February birthday stays one.
+			Period lastAge = series.doses().get(series.doses().size() - 1);
+			for (int k = 1; birth.plus(lastAge.plus(series.thenEvery().multipliedBy(k))).isBefore(stop); k++) {
+				dates.add(birth.plus(lastAge.plus(series.thenEvery().multipliedBy(k))));
 			}
 		}
 		return dates;
@@ -195,13 +198,19 @@ public final class ReminderForecast {
 			changes.add(starts.minus(horizon));
 			return Optional.empty();
 		}
-		LocalDate round = starts;
-		while (!round.plus(programme.every()).isAfter(today)) {
-			round = round.plus(programme.every());
+		// Rounds as ages counted from the birth: a 29 February birthday stays one.
+		int rounds = 0;
+		while (!roundOf(programme, birth, rounds + 1).isAfter(today)) {
+			rounds++;
 		}
-		LocalDate next = round.plus(programme.every());
+		LocalDate round = roundOf(programme, birth, rounds);
+		LocalDate next = roundOf(programme, birth, rounds + 1);
 		changes.add(next);
 		return Optional.of(new Screening(programme, round, next.isBefore(ends) ? next : null));
+	}
+
+	private static LocalDate roundOf(ScreeningProgramme programme, LocalDate birth, int round) {
+		return birth.plus(programme.from().plus(programme.every().multipliedBy(round)));
 	}
 
 	/** The earliest day after today on which the forecast changes. */

@@ -82,8 +82,10 @@ public class ReminderInputs {
 
 	private static boolean sameForecastInputs(Patient before, Patient after) {
 		return Objects.equals(before.getBirthDateElement().getValueAsString(), after.getBirthDateElement().getValueAsString())
-				&& before.getGender() == after.getGender() && before.getActive() == after.getActive()
-				&& before.hasDeceased() == after.hasDeceased();
+				&& before.getGender() == after.getGender()
+				&& Objects.equals(before.getActiveElement().getValueAsString(), after.getActiveElement().getValueAsString())
+				&& Objects.equals(before.getDeceased() == null ? null : before.getDeceased().primitiveValue(),
+						after.getDeceased() == null ? null : after.getDeceased().primitiveValue());
 	}
 
 	private void queueSpaceOf(Immunization immunization) {

@@ -110,8 +110,10 @@ public class ReminderJob implements SmartLifecycle {
 			}
 			// Long past (the space was just created, or reminders were off): recorded, not e-mailed weeks late.
 			boolean stale = reminder.dueAt().isBefore(staleBefore);
-			boolean first = !stale && told.add(reminder.patientId() + "|" + reminder.kind());
+			String space = reminder.patientId() + "|" + reminder.kind();
+			boolean first = !stale && !told.contains(space);
 			if (store.markHandled(reminder, stale ? "STALE" : first ? "QUEUED" : "GROUPED") && first) {
+				told.add(space);
 				outbox.add(reminder.patientId(), reminder.kind(), reminder.about());
 			}
 		}
@@ -141,13 +143,16 @@ public class ReminderJob implements SmartLifecycle {
 	public synchronized void stop() {
 		if (executor != null) {
 			executor.shutdown();
+			boolean passEnded = false;
 			try {
-				executor.awaitTermination(10, TimeUnit.SECONDS);
+				passEnded = executor.awaitTermination(10, TimeUnit.SECONDS);
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 			}
 			executor = null;
-			lease.release();
+			if (passEnded) {
+				lease.release(); // another node may take over at once; with a pass still running, once the lease runs out
+			}
 		}
 	}
 

@@ -48,7 +48,8 @@ public record ReminderSchedules(Schedule<VaccineSeries> vaccination, Schedule<Sc
 				throw invalid(screeningFile, entry, "sex must be female, male or any");
 			}
 			programmes.add(new ScreeningProgramme(text(entry, "code", screeningFile), text(entry, "label", screeningFile), sex,
-					period(entry, "from", screeningFile), period(entry, "until", screeningFile), period(entry, "every", screeningFile)));
+					period(entry, "from", screeningFile), period(entry, "until", screeningFile),
+					positive(period(entry, "every", screeningFile), entry, "every", screeningFile)));
 		}
 		return new ReminderSchedules(header(vaccination, vaccinationFile, series), header(screening, screeningFile, programmes));
 	}
@@ -69,7 +70,8 @@ public record ReminderSchedules(Schedule<VaccineSeries> vaccination, Schedule<Sc
 			throw invalid(file, entry, "counted-by needs atc codes or diseases");
 		}
 		return new VaccineSeries(text(entry, "id", file), text(entry, "label", file), text(entry, "vaccine", file),
-				strings(entry.get("diseases")), counted, List.copyOf(doses), optionalPeriod(entry, "then-every"),
+				strings(entry.get("diseases")), counted, List.copyOf(doses),
+				positive(optionalPeriod(entry, "then-every"), entry, "then-every", file),
 				optionalPeriod(entry, "tolerance") == null ? Period.ZERO : optionalPeriod(entry, "tolerance"),
 				optionalPeriod(entry, "catch-up-until"), optionalPeriod(entry, "until"), period(entry, "late-after", file),
 				atc, countedDiseases);
@@ -129,6 +131,14 @@ public record ReminderSchedules(Schedule<VaccineSeries> vaccination, Schedule<Sc
 		Period period = optionalPeriod(entry, key);
 		if (period == null) {
 			throw invalid(file, entry, key + " (an ISO 8601 period such as P2M) is required");
+		}
+		return period;
+	}
+
+	/** A period things repeat by: longer than nothing (a zero one would repeat forever). */
+	private static Period positive(Period period, Map<String, Object> entry, String key, Resource file) {
+		if (period != null && (period.isNegative() || period.isZero())) {
+			throw invalid(file, entry, key + " must be a positive period, not " + period);
 		}
 		return period;
 	}

@@ -21,8 +21,8 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
  */
 public class ReminderStore {
 
-	/** A space waiting to be computed again: {@code upTo} is its newest queued row when it was read. */
-	public record Queued(String patientId, long upTo) {}
+	/** A space waiting to be computed again, and its queued rows when it was read (those its computation settles). */
+	public record Queued(String patientId, List<Long> rows) {}
 
 	/** A reminder to e-mail. */
 	public record Due(long id, String patientId, NotificationKind kind, String about, Instant dueAt) {}
@@ -59,16 +59,18 @@ public class ReminderStore {
 		List<String> patients = jdbc.queryForList("SELECT patient_id FROM carnet_reminder_recompute WHERE not_before <= ?"
 				+ " GROUP BY patient_id ORDER BY MIN(not_before) FETCH FIRST " + max + " ROWS ONLY", String.class,
 				Timestamp.from(clock.instant()));
-		return patients.stream().map(patient -> new Queued(patient, jdbc.queryForObject(
-				"SELECT MAX(id) FROM carnet_reminder_recompute WHERE patient_id = ?", Long.class, patient))).toList();
+		return patients.stream().map(patient -> new Queued(patient, jdbc.queryForList(
+				"SELECT id FROM carnet_reminder_recompute WHERE patient_id = ?", Long.class, patient))).toList();
 	}
 
 	/**
-	 * The space was computed from what its queue held up to {@code queued.upTo()}: those rows are done (including
-	 * the day it was to be computed next, which this computation sets again); rows queued meanwhile stay.
+	 * The space was computed after its queue's rows were read: those rows are done (including the day it was to be
+	 * computed next, which this computation sets again); rows committed since, whatever their id, stay.
 	 */
 	public void computed(Queued queued, Optional<Instant> nextChange) {
-		jdbc.update("DELETE FROM carnet_reminder_recompute WHERE patient_id = ? AND id <= ?", queued.patientId(), queued.upTo());
+		for (Long row : queued.rows()) {
+			jdbc.update("DELETE FROM carnet_reminder_recompute WHERE id = ?", row);
+		}
 		nextChange.ifPresent(day -> queue(queued.patientId(), day));
 	}
 

@@ -90,7 +90,10 @@ public class DocumentIntake {
 		for (int i = 0; i < document.getContent().size(); i++) {
 			Attachment attachment = document.getContent().get(i).getAttachment();
 			String path = "DocumentReference.content[" + i + "].attachment";
-			binaries.claim(attachment, path, "DocumentReference/" + document.getIdElement().getIdPart(), name, transaction);
+			if (!attachment.hasUrl()) {
+				throw AttachmentIntegrity.refused(path + ".url", name + ": the attachment has neither url nor data");
+			}
+			binaries.claim(attachment, path, "DocumentReference/" + document.getIdElement().getIdPart(), name, transaction, false);
 		}
 		if (document.hasMasterIdentifier() && document.getMasterIdentifier().hasValue()) {
 			IIdType subject = document.getSubject().getReferenceElement();

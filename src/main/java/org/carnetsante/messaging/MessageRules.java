@@ -282,7 +282,7 @@ public class MessageRules {
 			if (message.getPayload().get(i).getContent() instanceof Attachment attachment && attachment.getData() == null
 					&& attachment.hasUrl()) { // not one HAPI moved to the binary storage (no url)
 				binaries.claim(attachment, "Communication.payload[" + i + "].contentAttachment",
-						"Communication/" + message.getIdElement().getIdPart(), "the message", transaction);
+						"Communication/" + message.getIdElement().getIdPart(), "the message", transaction, true);
 			}
 		}
 	}

@@ -86,6 +86,10 @@ public class SubscriptionRules {
 				&& channel.getType() != Subscription.SubscriptionChannelType.WEBSOCKET) {
 			throw refused("Subscription.channel.type", "channel type rest-hook or websocket");
 		}
+		if (actor.role().isCareSide() && channel.getType() != Subscription.SubscriptionChannelType.RESTHOOK) {
+			// The websocket binds a patient's app to its space; a professional's software has a server to call.
+			throw refused("Subscription.channel.type", "a professional's or organization's software subscribes by rest-hook");
+		}
 		if (channel.hasPayload()) {
 			throw refused("Subscription.channel.payload", "notifications carry no data: leave payload out and read what "
 					+ "changed with the app's token");

@@ -124,9 +124,35 @@ class ReminderForecastTest {
 	}
 
 	@Test
-	void noBirthDateOrABirthInTheFutureGivesNothing() {
+	void aLeapDayBirthdayStaysOneInRepeatedRoundsAndBoosters() {
+		LocalDate birth = LocalDate.of(1976, 2, 29);
+
+		Forecast forecast = FORECAST.forecast(birth, "female", List.of(), LocalDate.of(2028, 3, 15));
+
+		assertThat(forecast.screenings()).filteredOn(screening -> screening.programme().code().equals("breast"))
+				.singleElement().satisfies(breast -> assertThat(breast.due()).as("52nd birthday").isEqualTo(LocalDate.of(2028, 2, 29)));
+		Forecast at85 = FORECAST.forecast(birth, "female", List.of(), LocalDate.of(2061, 3, 1));
+		assertThat(bySeries(at85).get("dtp-boosters").due()).as("85th birthday, 65 + 2 x 10 years").isEqualTo(LocalDate.of(2061, 2, 28));
+		assertThat(FORECAST.forecast(birth, "female", List.of(), LocalDate.of(2064, 3, 1)).vaccinations())
+				.filteredOn(vaccination -> vaccination.series().id().equals("dtp-boosters"))
+				.singleElement().satisfies(booster -> assertThat(booster.due()).isEqualTo(LocalDate.of(2061, 2, 28)));
+	}
+
+	@Test
+	void noBirthDateGivesNothingAndABirthInTheFutureIsComputedAgainThatDay() {
 		assertThat(FORECAST.forecast(null, "female", List.of(), TODAY).vaccinations()).isEmpty();
-		assertThat(FORECAST.forecast(TODAY.plusDays(1), "female", List.of(), TODAY).vaccinations()).isEmpty();
+		Forecast unborn = FORECAST.forecast(TODAY.plusDays(1), "female", List.of(), TODAY);
+		assertThat(unborn.vaccinations()).isEmpty();
+		assertThat(unborn.nextChange()).contains(TODAY.plusDays(1));
+	}
+
+	@Test
+	void aRepetitionOfNothingIsRefusedAtStart() {
+		ByteArrayResource endless = new ByteArrayResource(("version: '1'\nyear: 2025\nsource: test\nprogrammes:\n"
+				+ "  - code: endless\n    label: x\n    sex: any\n    from: P50Y\n    until: P75Y\n    every: P0D\n").getBytes(),
+				"endless programmes");
+		assertThatThrownBy(() -> ReminderSchedules.load(new ClassPathResource("agenda/vaccination-schedule.yaml"), endless))
+				.hasMessageContaining("endless").hasMessageContaining("positive");
 	}
 
 	@Test

@@ -80,7 +80,7 @@ class ReminderTest extends CorrespondenceTest {
 		Clock clock = Clock.systemUTC();
 		secondNode = new ReminderJob(new ReminderStore(database, clock),
 				new ComputedReminders(daos, new ReminderForecast(schedules, settings.horizon()), schedules, settings.zone()),
-				new NotificationOutbox(database, clock), new ClusterLease(database, clock, "reminders", settings.lease()), settings, clock);
+				new NotificationOutbox(database, clock), new ClusterLease(database, "reminders", settings.lease()), settings, clock);
 		minor = space.id(Item.MINOR);
 	}
 
@@ -141,6 +141,19 @@ class ReminderTest extends CorrespondenceTest {
 		HttpResponse<String> created = send("POST", fhirToken(), "/ImmunizationRecommendation",
 				FHIR.newJsonParser().encodeResourceToString(forged));
 		assertThat(created.statusCode()).as(created.body()).isEqualTo(422);
+
+		// The dose was recorded by mistake: deleted (the recommendation's reference does not hold it), counted no more.
+		HttpResponse<String> mistake = send("DELETE", fhirToken(), "/" + immunization, null);
+		assertThat(mistake.statusCode()).as(mistake.body()).isIn(200, 204);
+		runTheJob();
+		assertThat(series(recommendationOf(parent), "dtcap-hib-hepb").get("doseNumberPositiveInt").asInt()).isEqualTo(1);
+
+		// Nobody is reminded of anything once dead.
+		Patient deceased = fhirClient().read().resource(Patient.class).withId(minor).execute();
+		deceased.setDeceased(new org.hl7.fhir.r4.model.BooleanType(true));
+		fhirClient().update().resource(deceased).execute();
+		runTheJob();
+		assertThat(json(send("GET", parent, "/ImmunizationRecommendation?patient=" + minor, null)).get("total").asInt()).isZero();
 	}
 
 	@Test
