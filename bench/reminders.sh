@@ -11,7 +11,8 @@
 # server is then restarted with the job on (one pass every second) and the time until the queue is empty is
 # measured. Prints spaces computed per second and the server JVM's CPU per space.
 #
-# Needs python3, psql, PostgreSQL on 127.0.0.1:5432 (trust). CARNET_JAR: a jar already built.
+# Needs python3, psql, PostgreSQL on 127.0.0.1:5432 (trust). CARNET_JAR: a jar already built. CARNET_BENCH_JFR: a file
+# to record a Java Flight Recording of the computation into (profile).
 # Usage: bench/reminders.sh [spaces 1000] [immunizations per space 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start() { # poll interval of the reminders' job; waits until this server answers
-  java -Xmx1g -XX:+UseParallelGC -jar "$jar" --spring.profiles.active=demo \
+start() { # poll interval of the reminders' job, JVM options; waits until this server answers
+  java -Xmx1g -XX:+UseParallelGC ${2:-} -jar "$jar" --spring.profiles.active=demo \
     --carnet.db.url="jdbc:postgresql://127.0.0.1:5432/$database" --carnet.db.username=postgres \
     --carnet.smart.issuer="$base" --server.port="$port" --carnet.fhir.data-dir="$work/data" \
     --carnet.agenda.reminders.poll-interval="$1" > "$work/carnet.log" 2>&1 &
@@ -62,7 +63,7 @@ echo "spaces queued: $queued"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
-start 1s
+start 1s "${CARNET_BENCH_JFR:+-XX:StartFlightRecording=filename=$CARNET_BENCH_JFR,settings=profile}"
 before=$(cpu_ticks)
 began=$(date +%s.%N)
 while [ "$(query "SELECT COUNT(*) FROM carnet_reminder_recompute WHERE not_before <= now()")" != 0 ]; do

@@ -93,15 +93,7 @@ def populate(base, patients, documents, out_dir):
             entries.append({"request": {"method": "POST", "url": "DocumentReference"},
                             "resource": document(patient_uuid, TYPES[d % len(TYPES)], "Document %d" % d,
                                                  b"Compte rendu de banc d'essai")})
-        request = urllib.request.Request(base + "/fhir", json.dumps(
-            {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
-            {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            answer = json.load(response)
-        statuses = [entry.get("response", {}).get("status", "") for entry in answer.get("entry", [])]
-        if len(statuses) != len(entries) or not all(status.startswith("201") for status in statuses):
-            sys.exit("populate: the transaction of space %d created %d of %d entries" % (
-                p, sum(status.startswith("201") for status in statuses), len(entries)))
+        answer = transaction(base, token, entries, "space %d" % p)
         locations = [entry["response"]["location"].split("/_history")[0] for entry in answer["entry"]]
         patient_paths.append("/fhir/DocumentReference?status=current&patient=" + locations[0])
         document_paths.extend("/fhir/" + location for location in locations if location.startswith("DocumentReference"))
@@ -109,6 +101,20 @@ def populate(base, patients, documents, out_dir):
         f.write("\n".join(patient_paths) + "\n")
     with open(os.path.join(out_dir, "read.paths"), "w") as f:
         f.write("\n".join(document_paths) + "\n")
+
+
+def transaction(base, token, entries, what):
+    """Posts a transaction whose entries are all creations; exits unless every one was created."""
+    request = urllib.request.Request(base + "/fhir", json.dumps(
+        {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
+        {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+        answer = json.load(response)
+    statuses = [entry.get("response", {}).get("status", "") for entry in answer.get("entry", [])]
+    if len(statuses) != len(entries) or not all(status.startswith("201") for status in statuses):
+        sys.exit("populate: the transaction of %s created %d of %d entries" % (
+            what, sum(status.startswith("201") for status in statuses), len(entries)))
+    return answer
 
 
 def launch(base, user, scopes="openid fhirUser user/*.rs"):

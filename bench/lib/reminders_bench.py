@@ -1,12 +1,10 @@
 """Spaces for the reminders benchmark (bench/reminders.sh): women of every age, with recorded vaccinations."""
 import datetime
-import json
 import random
 import sys
-import urllib.request
 import uuid
 
-from access_bench import hospital_token, nir, HTTP_TIMEOUT
+from access_bench import hospital_token, nir, transaction
 
 VACCINES = [("J07CA09", "DTCaP-Hib-HepB"), ("J07AL02", "Pneumocoque conjugué"), ("J07BD52", "ROR"),
             ("J07AM51", "dTP"), ("J07BB02", "Grippe")]
@@ -33,16 +31,7 @@ def populate(base, spaces, immunizations):
                 "resourceType": "Immunization", "status": "completed", "patient": {"reference": patient},
                 "vaccineCode": {"coding": [{"system": "http://www.whocc.no/atc", "code": code, "display": name}]},
                 "occurrenceDateTime": given.isoformat()}})
-        request = urllib.request.Request(base + "/fhir", json.dumps(
-            {"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode(),
-            {"Authorization": "Bearer " + token, "Content-Type": "application/fhir+json"})
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            answer = json.load(response)
-        statuses = [entry.get("response", {}).get("status", "") for entry in answer.get("entry", [])]
-        if len(statuses) != len(entries) or not all(status.startswith("201") for status in statuses):
-            sys.exit("populate: the transaction of space %d created %d of %d entries" % (
-                s, sum(status.startswith("201") for status in statuses), len(entries)))
-
+        transaction(base, token, entries, "space %d" % s)
 
 if __name__ == "__main__":
     if sys.argv[1] == "populate":
