@@ -3,14 +3,20 @@ package org.carnetsante.agenda;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.model.DeleteConflictList;
+import ca.uhn.fhir.jpa.delete.DeleteConflictOutcome;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.util.List;
 import org.carnetsante.access.RequestAccess;
 import org.carnetsante.access.WritePolicy;
 import org.carnetsante.fhir.OperationOutcomes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.ImmunizationRecommendation;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.ServiceRequest;
 
 /**
  * The reminders Carnet computes are Carnet's: a client (any REST caller, after the write policy has answered as
@@ -54,8 +60,8 @@ public class ComputedReminderGuard {
 	 * refused for that reference; the deletion queues the recomputation that drops it ({@link ReminderInputs}).
 	 */
 	@Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
-	public ca.uhn.fhir.jpa.delete.DeleteConflictOutcome computedReferencesDoNotHold(
-			ca.uhn.fhir.jpa.api.model.DeleteConflictList conflicts) {
+	public DeleteConflictOutcome computedReferencesDoNotHold(
+			DeleteConflictList conflicts) {
 		conflicts.removeIf(conflict -> SUPPORTING_IMMUNIZATION.equals(conflict.getSourcePath()));
 		return null;
 	}
@@ -75,9 +81,9 @@ public class ComputedReminderGuard {
 		if (isComputed(resource)) {
 			return true;
 		}
-		java.util.List<org.hl7.fhir.r4.model.Identifier> identifiers =
-				resource instanceof org.hl7.fhir.r4.model.ImmunizationRecommendation recommendation ? recommendation.getIdentifier()
-						: resource instanceof org.hl7.fhir.r4.model.ServiceRequest request ? request.getIdentifier() : java.util.List.of();
+		List<Identifier> identifiers =
+				resource instanceof ImmunizationRecommendation recommendation ? recommendation.getIdentifier()
+						: resource instanceof ServiceRequest request ? request.getIdentifier() : List.of();
 		return identifiers.stream().anyMatch(identifier -> ComputedReminders.IDENTIFIER_SYSTEM.equals(identifier.getSystem()));
 	}
 }

@@ -25,10 +25,14 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Immunization;
 import org.hl7.fhir.r4.model.ImmunizationRecommendation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.PositiveIntType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 
@@ -159,9 +163,9 @@ public class ComputedReminders {
 			}
 			item.setDescription(vaccination.series().label());
 			item.setSeries(vaccination.series().id());
-			item.setDoseNumber(new org.hl7.fhir.r4.model.PositiveIntType(vaccination.doseNumber()));
+			item.setDoseNumber(new PositiveIntType(vaccination.doseNumber()));
 			if (vaccination.seriesDoses() != null) {
-				item.setSeriesDoses(new org.hl7.fhir.r4.model.PositiveIntType(vaccination.seriesDoses()));
+				item.setSeriesDoses(new PositiveIntType(vaccination.seriesDoses()));
 			}
 			vaccination.supportingImmunizations().forEach(immunization -> item.addSupportingImmunization(new Reference(immunization)));
 		}
@@ -184,7 +188,7 @@ public class ComputedReminders {
 			proposal.setCode(new CodeableConcept(new Coding(SCREENING_SYSTEM, screening.programme().code(), screening.programme().label()))
 					.setText(screening.programme().label()));
 			proposal.setSubject(new Reference("Patient/" + patientId));
-			org.hl7.fhir.r4.model.Period when = new org.hl7.fhir.r4.model.Period().setStartElement(new DateTimeType(screening.due().toString()));
+			Period when = new Period().setStartElement(new DateTimeType(screening.due().toString()));
 			if (screening.nextRound() != null) {
 				when.setEndElement(new DateTimeType(screening.nextRound().minusDays(1).toString()));
 			}
@@ -211,7 +215,7 @@ public class ComputedReminders {
 		search.add("_tag", new TokenParam(TAG_SYSTEM, TAG_CODE));
 		Map<String, T> byIdentifier = new HashMap<>();
 		for (IBaseResource found : dao.search(search, new SystemRequestDetails()).getAllResources()) {
-			List<org.hl7.fhir.r4.model.Identifier> identifiers = found instanceof ImmunizationRecommendation recommendation
+			List<Identifier> identifiers = found instanceof ImmunizationRecommendation recommendation
 					? recommendation.getIdentifier() : ((ServiceRequest) found).getIdentifier();
 			identifiers.stream().filter(identifier -> IDENTIFIER_SYSTEM.equals(identifier.getSystem())).findFirst()
 					.ifPresent(identifier -> byIdentifier.put(identifier.getValue(), (T) found));
@@ -223,7 +227,7 @@ public class ComputedReminders {
 	 * Creates it, or updates the stored one — unless only the day it was computed differs: a recomputation that
 	 * changes nothing makes no new version (nor a notification to subscribers).
 	 */
-	private static <T extends org.hl7.fhir.r4.model.DomainResource> void store(IFhirResourceDao<T> dao, T resource, T existing) {
+	private static <T extends DomainResource> void store(IFhirResourceDao<T> dao, T resource, T existing) {
 		if (existing == null) {
 			dao.create(resource, new SystemRequestDetails());
 			return;
@@ -235,10 +239,10 @@ public class ComputedReminders {
 		dao.update(resource, new SystemRequestDetails());
 	}
 
-	private static boolean sameButTheDay(org.hl7.fhir.r4.model.DomainResource computed, org.hl7.fhir.r4.model.DomainResource stored) {
-		org.hl7.fhir.r4.model.DomainResource a = computed.copy();
-		org.hl7.fhir.r4.model.DomainResource b = stored.copy();
-		for (org.hl7.fhir.r4.model.DomainResource each : List.of(a, b)) {
+	private static boolean sameButTheDay(DomainResource computed, DomainResource stored) {
+		DomainResource a = computed.copy();
+		DomainResource b = stored.copy();
+		for (DomainResource each : List.of(a, b)) {
 			each.setId((String) null);
 			each.setMeta(null);
 			each.setText(null);

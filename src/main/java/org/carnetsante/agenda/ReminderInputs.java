@@ -41,6 +41,7 @@ public class ReminderInputs {
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
 	public void created(IBaseResource resource) {
 		if (resource instanceof Patient patient) {
+			// A new space waits its turn (a national provisioning creates millions); a change does not.
 			store.queue(patient.getIdElement().getIdPart(), clock.instant());
 		}
 		changed(null, resource);
@@ -49,7 +50,7 @@ public class ReminderInputs {
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
 	public void updated(IBaseResource previous, IBaseResource updated) {
 		if (updated instanceof Patient patient && previous instanceof Patient before && !sameForecastInputs(before, patient)) {
-			store.queue(patient.getIdElement().getIdPart(), clock.instant());
+			store.queueChange(patient.getIdElement().getIdPart());
 		}
 		changed(previous, updated);
 	}
@@ -57,7 +58,7 @@ public class ReminderInputs {
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
 	public void deleted(IBaseResource resource) {
 		if (resource instanceof Patient patient) {
-			store.queue(patient.getIdElement().getIdPart(), clock.instant());
+			store.queueChange(patient.getIdElement().getIdPart());
 		}
 		if (resource instanceof Immunization immunization) {
 			queueSpaceOf(immunization);
@@ -91,7 +92,7 @@ public class ReminderInputs {
 	private void queueSpaceOf(Immunization immunization) {
 		String patient = spaceOf(immunization);
 		if (patient != null) {
-			store.queue(patient, clock.instant());
+			store.queueChange(patient);
 		}
 	}
 

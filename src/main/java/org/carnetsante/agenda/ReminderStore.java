@@ -41,10 +41,16 @@ public class ReminderStore {
 		this.clock = clock;
 	}
 
-	/** The space is to be computed again from {@code notBefore}. */
+	/** The space is to be computed again from {@code notBefore} (the day its forecast changes, a retry). */
 	public void queue(String patientId, Instant notBefore) {
 		jdbc.update("INSERT INTO carnet_reminder_recompute (patient_id, not_before) VALUES (?, ?)", patientId,
 				Timestamp.from(notBefore));
+	}
+
+	/** Someone changed an input of the space: computed now, before what waits for its day and any backlog. */
+	public void queueChange(String patientId) {
+		jdbc.update("INSERT INTO carnet_reminder_recompute (patient_id, not_before, urgent) VALUES (?, ?, ?)", patientId,
+				Timestamp.from(clock.instant()), true);
 	}
 
 	/** Every stored Patient, once (the first start with reminders: spaces that existed before). */
@@ -54,12 +60,20 @@ public class ReminderStore {
 				Timestamp.from(clock.instant()));
 	}
 
-	/** Spaces due for computation now, longest waiting first. */
+	/**
+	 * Spaces due for computation now: changes first, then the longest waiting. Reads at most {@code max} rows of each
+	 * kind along the index, whatever the backlog (a grouping of every due row would read them all on every pass).
+	 */
 	public List<Queued> dueSpaces(int max) {
-		List<String> patients = jdbc.queryForList("SELECT patient_id FROM carnet_reminder_recompute WHERE not_before <= ?"
-				+ " GROUP BY patient_id ORDER BY MIN(not_before) FETCH FIRST " + max + " ROWS ONLY", String.class,
-				Timestamp.from(clock.instant()));
-		return patients.stream().map(patient -> new Queued(patient, jdbc.queryForList(
+		java.util.LinkedHashSet<String> patients = new java.util.LinkedHashSet<>();
+		Timestamp now = Timestamp.from(clock.instant());
+		for (boolean urgent : List.of(true, false)) {
+			if (patients.size() < max) {
+				patients.addAll(jdbc.queryForList("SELECT patient_id FROM carnet_reminder_recompute WHERE urgent = ?"
+						+ " AND not_before <= ? ORDER BY not_before FETCH FIRST " + max + " ROWS ONLY", String.class, urgent, now));
+			}
+		}
+		return patients.stream().limit(max).map(patient -> new Queued(patient, jdbc.queryForList(
 				"SELECT id FROM carnet_reminder_recompute WHERE patient_id = ?", Long.class, patient))).toList();
 	}
 

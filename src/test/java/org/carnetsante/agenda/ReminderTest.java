@@ -240,6 +240,26 @@ class ReminderTest extends CorrespondenceTest {
 				.as("computed again by the second node: no breast or cervical screening for a man").hasSize(1);
 	}
 
+	@Test
+	void aChangeSomeoneMadeIsComputedBeforeABacklogWaitingLonger() {
+		ReminderStore store = new ReminderStore(jdbc.getDataSource(), Clock.systemUTC());
+		String prefix = "backlog-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+		for (int i = 0; i < 5; i++) {
+			store.queue(prefix + i, Instant.now().minus(Duration.ofDays(30 - i)));
+		}
+		store.queueChange(prefix + "changed");
+		store.queue(prefix + "tomorrow", Instant.now().plus(Duration.ofDays(1)));
+		try {
+			List<String> first = store.dueSpaces(1000).stream().map(ReminderStore.Queued::patientId)
+					.filter(patient -> patient.startsWith(prefix)).toList();
+			assertThat(first).as("the change, then the longest waiting").containsExactly(prefix + "changed", prefix + "0", prefix + "1", prefix + "2",
+					prefix + "3", prefix + "4");
+			assertThat(store.dueSpaces(100).stream().map(ReminderStore.Queued::patientId)).doesNotContain(prefix + "tomorrow");
+		} finally {
+			jdbc.update("DELETE FROM carnet_reminder_recompute WHERE patient_id LIKE ?", prefix + "%");
+		}
+	}
+
 	private static final String VACCINATION = "Une vaccination recommandée pour vous";
 	private static final String SCREENING = "Un dépistage recommandé pour vous";
 	private static final String APPOINTMENT = "Rappel : un rendez-vous approche";
