@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import javax.sql.DataSource;
 import org.carnetsante.notify.NotificationKind;
 import org.springframework.core.io.ClassPathResource;
@@ -29,8 +28,6 @@ public class ReminderStore {
 
 	/** A reminder the forecast asks for. */
 	public record Wanted(NotificationKind kind, String itemKey, String about, Instant dueAt) {}
-
-	static final Set<NotificationKind> FORECAST_KINDS = Set.of(NotificationKind.VACCINATION_DUE, NotificationKind.SCREENING_DUE);
 
 	private final JdbcTemplate jdbc;
 	private final Clock clock;
@@ -82,9 +79,8 @@ public class ReminderStore {
 	 * computed next, which this computation sets again); rows committed since, whatever their id, stay.
 	 */
 	public void computed(Queued queued, Optional<Instant> nextChange) {
-		for (Long row : queued.rows()) {
-			jdbc.update("DELETE FROM carnet_reminder_recompute WHERE id = ?", row);
-		}
+		jdbc.batchUpdate("DELETE FROM carnet_reminder_recompute WHERE id = ?",
+				queued.rows().stream().map(row -> new Object[] {row}).toList());
 		nextChange.ifPresent(day -> queue(queued.patientId(), day));
 	}
 

@@ -66,9 +66,4 @@ public class ClusterLease {
 		heldUntilNanos = 0;
 		jdbc.update("UPDATE carnet_cluster_lease SET held_until = CURRENT_TIMESTAMP WHERE name = ? AND holder = ?", job, holder);
 	}
-
-	/** This node's name in the lease table. */
-	public String holder() {
-		return holder;
-	}
 }
