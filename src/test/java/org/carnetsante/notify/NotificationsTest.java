@@ -183,7 +183,8 @@ class NotificationsTest extends CarnetServerTest {
 			TestMailServer.restart();
 		}
 		assertThat(eventually(() -> TestMailServer.messagesTo(address), messages -> !messages.isEmpty())).hasSize(1);
-		assertThat(rowOf(patient).get("outcome")).isEqualTo("SENT");
+		// The sender records the outcome once the SMTP server has answered: just after the mail arrives.
+		assertThat(eventually(() -> rowOf(patient).get("outcome"), outcome -> outcome != null)).isEqualTo("SENT");
 	}
 
 	// --- the pieces ---
