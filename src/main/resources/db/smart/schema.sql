@@ -118,3 +118,6 @@ CREATE TABLE IF NOT EXISTS carnet_user_patient (
     relationship varchar(20) NOT NULL,
     PRIMARY KEY (username, patient_id)
 );
+-- A legal representative's access ends when the child comes of age (the 18th birthday, Europe/Paris):
+-- the day after the last day the row may be used; NULL: no end.
+ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS valid_until date;

@@ -6,3 +6,60 @@ CREATE TABLE IF NOT EXISTS carnet_space_ins (
     patient_id varchar(100) NOT NULL
 );
 CREATE INDEX IF NOT EXISTS carnet_space_ins_patient ON carnet_space_ins (patient_id);
+-- The insured registry and each person's place in the space lifecycle (design.md §3, docs/space.md):
+-- NOTIFIED (information notice sent, no space yet), OPPOSED, OPEN (a Patient exists: patient_id),
+-- CLOSED (the Patient kept, inactive, until purge_after). One row per INS (system|value); a space
+-- opened outside the registry (a Patient created by a professional) gets its row on its first
+-- transition, keyed by its INS or, without one, by "Patient/<id>".
+CREATE TABLE IF NOT EXISTS carnet_space_registry (
+    ins varchar(300) NOT NULL PRIMARY KEY,
+    content_hash varchar(64),
+    family varchar(200),
+    given varchar(200),
+    birth_date date,
+    sex varchar(10),
+    email varchar(320),
+    postal_address varchar(500),
+    representatives varchar(1000),
+    state varchar(10) NOT NULL,
+    state_since timestamp NOT NULL,
+    patient_id varchar(100),
+    code_hash varchar(64),
+    opposition_deadline timestamp,
+    failed_codes integer DEFAULT 0 NOT NULL,
+    codes_locked_until timestamp,
+    patient_stale boolean DEFAULT false NOT NULL,
+    purge_after timestamp
+);
+-- The provisioning run and line that last wrote the row: the same file run again (or resumed) does not
+-- apply a line older than the one of it that already had its say (re-running a file changes nothing).
+ALTER TABLE carnet_space_registry ADD COLUMN IF NOT EXISTS last_run varchar(64);
+ALTER TABLE carnet_space_registry ADD COLUMN IF NOT EXISTS last_line bigint;
+-- The opening job reads the deadlines passed along this index, whatever the registry's size.
+CREATE INDEX IF NOT EXISTS carnet_space_registry_due ON carnet_space_registry (state, opposition_deadline);
+CREATE INDEX IF NOT EXISTS carnet_space_registry_patient ON carnet_space_registry (patient_id);
+-- Who comes of age today (a daily pass).
+CREATE INDEX IF NOT EXISTS carnet_space_registry_birth ON carnet_space_registry (birth_date);
+-- A provisioning run, keyed by the SHA-256 of its file: how far it got (lines committed), so that a run
+-- interrupted resumes after its last committed batch and a finished file run again changes nothing.
+CREATE TABLE IF NOT EXISTS carnet_provisioning_run (
+    run_key varchar(64) NOT NULL PRIMARY KEY,
+    source varchar(500),
+    lines_done bigint DEFAULT 0 NOT NULL,
+    created bigint DEFAULT 0 NOT NULL,
+    updated bigint DEFAULT 0 NOT NULL,
+    unchanged bigint DEFAULT 0 NOT NULL,
+    rejected bigint DEFAULT 0 NOT NULL,
+    started timestamp NOT NULL,
+    finished timestamp,
+    failure varchar(1000),
+    -- Renewed at every commit: a run whose heartbeat is recent is being worked on (by some node).
+    heartbeat timestamp
+);
+-- The lines a run skipped, and why (the line's number in the file, from 1).
+CREATE TABLE IF NOT EXISTS carnet_provisioning_rejection (
+    run_key varchar(64) NOT NULL,
+    line bigint NOT NULL,
+    reason varchar(500) NOT NULL,
+    PRIMARY KEY (run_key, line)
+);

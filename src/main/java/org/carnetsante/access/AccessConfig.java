@@ -168,6 +168,29 @@ public class AccessConfig {
 		}
 	}
 
+	/**
+	 * Dates the coming of age of the minors' spaces stored before the rules held it (their legal
+	 * representatives' access ends on the 18th birthday), once per cluster. Loads the minors' Patients in one
+	 * search: a deployment's first upgrade, not a national database.
+	 */
+	@EventListener(ApplicationReadyEvent.class)
+	public void dateTheComingOfAgeOfStoredMinors(ApplicationReadyEvent ready) {
+		DaoRegistry daos = ready.getApplicationContext().getBean(DaoRegistry.class);
+		SpaceRulesIndexer indexer = ready.getApplicationContext().getBean(SpaceRulesIndexer.class);
+		ready.getApplicationContext().getBean(org.carnetsante.fhir.OncePerCluster.class).run("space-rules-coming-of-age", () -> {
+			String adultsBornBefore = java.time.LocalDate.now(java.time.ZoneId.of("Europe/Paris"))
+					.minusYears(SpaceRules.AGE_OF_MAJORITY).toString();
+			int indexed = 0;
+			for (IBaseResource minor : daos.getResourceDao("Patient").search(SearchParameterMap.newSynchronous("birthdate",
+					new ca.uhn.fhir.rest.param.DateParam(ca.uhn.fhir.rest.param.ParamPrefixEnum.GREATERTHAN, adultsBornBefore)),
+					new SystemRequestDetails()).getAllResources()) {
+				indexer.index(minor);
+				indexed++;
+			}
+			LOG.info("Coming of age dated in the rules of {} minors' spaces", indexed);
+		});
+	}
+
 	/** The national ids of the Practitioner or Organization a reference points to, as actor keys. */
 	private static Set<String> nationalIdsOf(DaoRegistry daos, String reference) {
 		Set<String> keys = new HashSet<>();

@@ -28,6 +28,9 @@ public final class AccessPolicy {
 
 	/** Resource types that are the patient's own and never shown to professionals (nor searched by them). */
 	static final Set<String> PATIENTS_OWN = Set.of("Consent", "AuditEvent", "Subscription");
+	private static final String CAME_OF_AGE = "the patient came of age: legal representatives no longer act for them";
+	/** The day a birthday falls on: French law's, whatever the server's zone. */
+	private static final java.time.ZoneId LEGAL_ZONE = java.time.ZoneId.of("Europe/Paris");
 
 	private final ProfessionMatrix matrix;
 	private final AccessProperties.Emergency emergencyDefaults;
@@ -110,6 +113,9 @@ public final class AccessPolicy {
 			if (!patient.equals(actor.patient())) {
 				return AccessDecision.deny("outside the space the token opens");
 			}
+			if (actor.role() == Actor.Role.LEGAL_REPRESENTATIVE && space.cameOfAge(today(now))) {
+				return AccessDecision.deny(CAME_OF_AGE);
+			}
 			return actor.role() != Actor.Role.DELEGATE || hasDelegation(actor, space, now)
 					? AccessDecision.allow("own space")
 					: AccessDecision.deny("no delegation in force");
@@ -139,6 +145,10 @@ public final class AccessPolicy {
 			Actor actor, ResourceFacts resource, Map<String, SpaceRules> spaces, Instant now) {
 		if (!resource.patients().contains(actor.patient())) {
 			return AccessDecision.deny("outside the space the token opens");
+		}
+		if (actor.role() == Actor.Role.LEGAL_REPRESENTATIVE
+				&& spaces.getOrDefault(actor.patient(), SpaceRules.NONE).cameOfAge(today(now))) {
+			return AccessDecision.deny(CAME_OF_AGE);
 		}
 		if (actor.role() == Actor.Role.DELEGATE) {
 			if (PATIENTS_OWN.contains(resource.type())) {
@@ -221,5 +231,9 @@ public final class AccessPolicy {
 	private static boolean hasDelegation(Actor actor, SpaceRules space, Instant now) {
 		return space.rules().stream().anyMatch(rule -> rule.effect() == AccessRule.Effect.PERMIT
 				&& rule.isActiveAt(now) && rule.isAbout(actor.keys()));
+	}
+
+	private static java.time.LocalDate today(Instant now) {
+		return now.atZone(LEGAL_ZONE).toLocalDate();
 	}
 }

@@ -59,6 +59,13 @@ public class AccessPolicyService implements IConsentService {
 	private static final Set<RestOperationTypeEnum> VERSION_READS = EnumSet.of(RestOperationTypeEnum.VREAD,
 			RestOperationTypeEnum.HISTORY_INSTANCE, RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM);
 
+	/**
+	 * Server-level operations that check their caller themselves and read no space's data through HAPI: a
+	 * person's answer to the information notice, carried by the national portal's client (package space),
+	 * which is neither a care organization nor a patient.
+	 */
+	public static final Set<String> SELF_GUARDED_SERVER_OPERATIONS = Set.of("$activate", "$oppose");
+
 	private final FhirContext fhirContext;
 	private final AccessPolicy policy;
 	private final ResourceFactsReader facts;
@@ -90,6 +97,10 @@ public class AccessPolicyService implements IConsentService {
 				.orElseThrow(() -> new AuthenticationException("A bearer token is required"));
 		RequestAccess access = RequestAccess.start(request, caller, Actor.of(caller, refusedSectors));
 		Actor actor = access.actor();
+		if (request.getRestOperationType() == RestOperationTypeEnum.EXTENDED_OPERATION_SERVER
+				&& SELF_GUARDED_SERVER_OPERATIONS.contains(request.getOperation())) {
+			return ConsentOutcome.PROCEED; // they reach no space's data through HAPI and check their caller themselves
+		}
 		if (actor.role() == Actor.Role.REFUSED) {
 			access.record(new RequestAccess.Access(request.getRestOperationType(), null, Set.of(),
 					AccessDecision.deny(actor.refusal())));

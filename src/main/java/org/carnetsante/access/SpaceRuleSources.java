@@ -27,7 +27,13 @@ import org.hl7.fhir.r4.model.Reference;
 public class SpaceRuleSources {
 
 	/** The rules one resource states for one space. */
-	public record Derived(String source, String patient, boolean closesSpace, List<AccessRule> rules) {}
+	public record Derived(String source, String patient, boolean closesSpace, List<AccessRule> rules,
+			java.time.LocalDate representativesUntil) {
+
+		public Derived(String source, String patient, boolean closesSpace, List<AccessRule> rules) {
+			this(source, patient, closesSpace, rules, null);
+		}
+	}
 
 	/**
 	 * More keys for an actor a rule names by reference: the national id of the Practitioner or
@@ -59,7 +65,12 @@ public class SpaceRuleSources {
 		}
 		if (resource instanceof Patient patient && patient.getIdElement().hasIdPart()) {
 			boolean closed = patient.hasActive() && !patient.getActive();
-			return Optional.of(new Derived(source, patient.getIdElement().getIdPart(), closed, List.of()));
+			// A birth date known to the day tells when legal representatives stop acting for the patient.
+			java.time.LocalDate comingOfAge = patient.hasBirthDate()
+					&& patient.getBirthDateElement().getPrecision() == ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY
+					? java.time.LocalDate.parse(patient.getBirthDateElement().getValueAsString()).plusYears(SpaceRules.AGE_OF_MAJORITY)
+					: null;
+			return Optional.of(new Derived(source, patient.getIdElement().getIdPart(), closed, List.of(), comingOfAge));
 		}
 		return Optional.empty();
 	}

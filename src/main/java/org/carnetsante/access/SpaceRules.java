@@ -13,13 +13,27 @@ import org.carnetsante.access.AccessRule.Origin;
  *
  * @param closed the space is closed ({@code Patient.active = false})
  * @param rules rules from the patient's Consents and care teams
+ * @param representativesUntil the day the patient comes of age (18th birthday, {@code Patient.birthDate}):
+ *     from then on legal representatives no longer reach the space; null if the birth date is unknown
  */
-public record SpaceRules(boolean closed, List<AccessRule> rules) {
+public record SpaceRules(boolean closed, List<AccessRule> rules, java.time.LocalDate representativesUntil) {
 
 	public static final SpaceRules NONE = new SpaceRules(false, List.of());
 
+	/** The age at which a person's legal representatives no longer act for them. */
+	public static final int AGE_OF_MAJORITY = 18;
+
 	public SpaceRules {
 		rules = List.copyOf(rules);
+	}
+
+	public SpaceRules(boolean closed, List<AccessRule> rules) {
+		this(closed, rules, null);
+	}
+
+	/** Whether the patient has come of age on this day: their legal representatives act for them no more. */
+	public boolean cameOfAge(java.time.LocalDate today) {
+		return representativesUntil != null && !today.isBefore(representativesUntil);
 	}
 
 	/** A Consent denies this caller this resource (the whole space when {@code resource} is null). */

@@ -29,7 +29,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 public class SpaceRulesStore {
 
 	/** A row's content: whether its source closes the space, and the rules it states. */
-	record StoredRules(boolean closesSpace, List<AccessRule> rules) {}
+	@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+	record StoredRules(boolean closesSpace, List<AccessRule> rules, String representativesUntil) {}
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,14 +50,15 @@ public class SpaceRulesStore {
 				"PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())));
 	}
 
-	/** Replaces what a source resource states (nothing, when it states no rule and does not close). */
+	/** Replaces what a source resource states (nothing, when it states no rule, does not close and dates no coming of age). */
 	public void replace(SpaceRuleSources.Derived derived) {
 		Set<String> changed = new HashSet<>(patientsOf(derived.source()));
 		changed.add(derived.patient());
 		jdbc.update("DELETE FROM carnet_space_rule WHERE source = ?", derived.source());
-		if (derived.closesSpace() || !derived.rules().isEmpty()) {
+		if (derived.closesSpace() || !derived.rules().isEmpty() || derived.representativesUntil() != null) {
 			jdbc.update("INSERT INTO carnet_space_rule (source, patient_id, rules) VALUES (?, ?, ?)",
-					derived.source(), derived.patient(), write(new StoredRules(derived.closesSpace(), derived.rules())));
+					derived.source(), derived.patient(), write(new StoredRules(derived.closesSpace(), derived.rules(),
+							derived.representativesUntil() == null ? null : derived.representativesUntil().toString())));
 		}
 		changed(changed);
 	}
@@ -142,11 +144,15 @@ public class SpaceRulesStore {
 			List<StoredRules> stored = rows.getOrDefault(patient, List.of());
 			List<AccessRule> rules = new ArrayList<>();
 			boolean closed = false;
+			java.time.LocalDate representativesUntil = null;
 			for (StoredRules row : stored) {
 				closed |= row.closesSpace();
 				rules.addAll(row.rules());
+				if (row.representativesUntil() != null) {
+					representativesUntil = java.time.LocalDate.parse(row.representativesUntil());
+				}
 			}
-			spaces.put(patient, stored.isEmpty() ? SpaceRules.NONE : new SpaceRules(closed, rules));
+			spaces.put(patient, stored.isEmpty() ? SpaceRules.NONE : new SpaceRules(closed, rules, representativesUntil));
 		}
 		return spaces;
 	}

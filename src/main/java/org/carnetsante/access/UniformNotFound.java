@@ -101,6 +101,7 @@ public class UniformNotFound {
 		if (!(failure instanceof BaseServerResponseException refusal) || refusal.getStatusCode() >= 500) {
 			return null;
 		}
+
 		Optional<BaseServerResponseException> reference = uniformReference(refusal.getMessage());
 		if (reference.isPresent()) {
 			return reference.get();

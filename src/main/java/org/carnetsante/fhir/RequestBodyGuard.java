@@ -42,6 +42,17 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 		this.decimals = decimals;
 	}
 
+	/**
+	 * Uploads streamed to disk by their own endpoint, with their own limit: the insured registry
+	 * ({@code POST /fhir/$import}, package space), hundreds of megabytes that never sit in memory.
+	 */
+	public static final String STREAMED_UPLOAD_PATH = "/fhir/$import";
+
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		return STREAMED_UPLOAD_PATH.equals(request.getRequestURI());
+	}
+
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {

@@ -28,7 +28,9 @@ import org.hl7.fhir.r4.model.StringType;
  *   <li>an operation other than {@code [type]/$validate} (create mode only),
  *       {@code Patient/[id]/$everything}, {@code Patient/[id]/$access-log} and
  *       {@code Patient/[id]/$notification-preferences}, the messaging's {@code Communication/[id]/$mark-read},
- *       {@code $remove-from-view} and {@code $file-attachment}, and Bulk Data {@code $export} (on the server,
+ *       {@code $remove-from-view} and {@code $file-attachment}, the space lifecycle's {@code $activate} and
+ *       {@code $oppose} (on the server) and {@code Patient/[id]/$space-state}, {@code $close} and {@code $reopen},
+ *       and Bulk Data {@code $export} (on the server,
  *       {@code Patient} and {@code Group/[id]}): 400;
  *   <li>the history of a whole type or of the server (only one resource's history is served): 400;
  *   <li>conditional update and conditional delete (a resource is changed or deleted by its id; the
@@ -71,6 +73,13 @@ public class ServedInteractions {
 			new ServedOperation("$mark-read", "Communication", true),
 			new ServedOperation("$remove-from-view", "Communication", true),
 			new ServedOperation("$file-attachment", "Communication", true),
+			// The lifecycle of a space (org.carnetsante.space): the answer to the information notice by code, and the
+			// patient's own transitions.
+			new ServedOperation("$activate", null, false, true),
+			new ServedOperation("$oppose", null, false, true),
+			new ServedOperation("$space-state", "Patient", true),
+			new ServedOperation("$close", "Patient", true),
+			new ServedOperation("$reopen", "Patient", true),
 			// Bulk Data export for hospital systems (org.carnetsante.export).
 			new ServedOperation("$export", null, false, true),
 			new ServedOperation("$export", "Patient", false),

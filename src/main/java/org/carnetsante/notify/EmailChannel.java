@@ -70,6 +70,41 @@ public class EmailChannel {
 				message.setText("Bonjour,\n\nUn dépistage organisé est recommandé pour vous à votre âge.\n"
 						+ look.replace("le consulter", "voir lequel") + "\nParlez-en à votre médecin.\n");
 			}
+			case SPACE_NOTICE -> {
+				// about: "<activation code>|<opposition deadline, ISO date>" (SpaceRegistry), cleared once sent.
+				String[] notice = notification.about() == null ? new String[] {"", ""} : notification.about().split("\\|", 2);
+				message.setSubject("Votre espace santé va être créé");
+				message.setText("Bonjour,\n\nUn espace santé va être créé pour vous. Il vous permettra de conserver vos documents de"
+						+ " santé et de les partager avec les professionnels de santé de votre choix.\n\n"
+						+ "Vous pouvez l'activer dès maintenant, ou vous y opposer, avec ce code d'activation : " + notice[0] + "\n"
+						+ "Sans opposition de votre part avant le " + notice[1] + ", il sera créé automatiquement.\n"
+						+ "Vous pourrez le fermer à tout moment.\n");
+			}
+			case SPACE_OPENED -> {
+				message.setSubject("Votre espace santé est ouvert");
+				message.setText("Bonjour,\n\nVotre espace santé est ouvert depuis le " + when + ".\n" + look.replace("le consulter",
+						"le découvrir et choisir qui peut y accéder") + "\nVous pouvez le fermer à tout moment.\n");
+			}
+			case SPACE_OPPOSED -> {
+				message.setSubject("Votre opposition est enregistrée");
+				message.setText("Bonjour,\n\nVotre opposition à la création de votre espace santé est enregistrée le " + when
+						+ ".\nAucun document ne sera conservé pour vous. Vous pourrez changer d'avis à tout moment.\n");
+			}
+			case SPACE_CLOSED -> {
+				message.setSubject("Votre espace santé est fermé");
+				message.setText("Bonjour,\n\nVotre espace santé a été fermé le " + when + ". Plus aucun professionnel ne peut y"
+						+ " accéder ni y ajouter de document. Vous pouvez le rouvrir à tout moment.\n");
+			}
+			case SPACE_REOPENED -> {
+				message.setSubject("Votre espace santé est rouvert");
+				message.setText("Bonjour,\n\nVotre espace santé a été rouvert le " + when + ".\n" + look + "\n");
+			}
+			case SPACE_COMING_OF_AGE -> {
+				message.setSubject("Votre espace santé est désormais le vôtre");
+				message.setText("Bonjour,\n\nVous avez 18 ans : vos représentants légaux n'ont plus accès à votre espace santé,"
+						+ " qui est désormais le vôtre. Les documents que vous leur aviez masqués le restent.\n"
+						+ "Vous pouvez le garder ouvert ou le fermer à tout moment.\n" + look + "\n");
+			}
 			case MESSAGE_RECEIVED -> {
 				// Who wrote and what about stay in the space: an e-mail box is not a secure channel.
 				message.setSubject("Un nouveau message dans votre espace santé");

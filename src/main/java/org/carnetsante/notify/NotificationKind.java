@@ -17,5 +17,20 @@ public enum NotificationKind {
 	/** A vaccination of the schedule is due (its due day came). */
 	VACCINATION_DUE,
 	/** A round of an organized screening programme the person is invited to started. */
-	SCREENING_DUE
+	SCREENING_DUE,
+	/**
+	 * The information notice: a space will be opened for the person unless they oppose before the deadline;
+	 * carries the activation code (sent to a registry person, {@link NotificationOutbox#REGISTRY_RECIPIENT}).
+	 */
+	SPACE_NOTICE,
+	/** The space was opened (activated by the person, or at the end of the opposition period). */
+	SPACE_OPENED,
+	/** The person opposed the opening of their space. */
+	SPACE_OPPOSED,
+	/** The space was closed (its content kept, or deleted when the person asked). */
+	SPACE_CLOSED,
+	/** A closed space was reopened. */
+	SPACE_REOPENED,
+	/** The person came of age: their legal representatives no longer reach the space, which is now theirs. */
+	SPACE_COMING_OF_AGE
 }

@@ -33,10 +33,26 @@ public class NotificationOutbox {
 		this.clock = clock;
 	}
 
+	/**
+	 * Prefix of a recipient that is a person of the insured registry without a space (yet): the rest is
+	 * their INS ({@code system|value}); their address comes from the registry.
+	 */
+	public static final String REGISTRY_RECIPIENT = "registry:";
+
+	/** A notification to record: to whom (a space's patient id or a registry recipient), what, about what. */
+	public record ToAdd(String recipient, NotificationKind kind, String about) {}
+
 	public void add(String patientId, NotificationKind kind, String about) {
 		Timestamp now = Timestamp.from(clock.instant());
 		jdbc.update("INSERT INTO carnet_notification (patient_id, kind, about, happened, next_attempt) VALUES (?, ?, ?, ?, ?)",
 				patientId, kind.name(), about, now, now);
+	}
+
+	/** Records many notifications in one statement batch (a provisioning batch's notices). */
+	public void addAll(List<ToAdd> notifications) {
+		Timestamp now = Timestamp.from(clock.instant());
+		jdbc.batchUpdate("INSERT INTO carnet_notification (patient_id, kind, about, happened, next_attempt) VALUES (?, ?, ?, ?, ?)",
+				notifications.stream().map(each -> new Object[] {each.recipient(), each.kind().name(), each.about(), now, now}).toList());
 	}
 
 	/** Adds a notification unless the same one was recorded within {@code window}. */
@@ -75,7 +91,9 @@ public class NotificationOutbox {
 
 	/** Delivered, or nothing to deliver (the patient asked for no e-mail, has no address…): done. */
 	public void done(Pending notification, String outcome) {
-		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL"
+		// An information notice's activation code is kept no longer than it takes to send it.
+		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL,"
+				+ " about = CASE WHEN kind = 'SPACE_NOTICE' THEN NULL ELSE about END"
 				+ " WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), outcome, notification.id(), notification.claim());
 	}
 

@@ -38,8 +38,16 @@ public class NotificationSender implements SmartLifecycle {
 	/** Longest one delivery may take (connect, send, read at the SMTP timeout, and some slack). */
 	private final Duration spare;
 
+	/** Where a person of the insured registry without a space is e-mailed (package space). */
+	public interface RegistryAddresses {
+		Optional<String> emailOf(String ins);
+	}
+
+	private final RegistryAddresses registryAddresses;
+
 	public NotificationSender(NotificationOutbox outbox, NotificationPreferences preferences, Optional<EmailChannel> email,
-			DaoRegistry daos, NotifyProperties.Delivery delivery, Duration smtpTimeout) {
+			DaoRegistry daos, NotifyProperties.Delivery delivery, Duration smtpTimeout, RegistryAddresses registryAddresses) {
+		this.registryAddresses = registryAddresses;
 		this.spare = smtpTimeout.multipliedBy(4);
 		this.outbox = outbox;
 		this.preferences = preferences;
@@ -74,6 +82,10 @@ public class NotificationSender implements SmartLifecycle {
 			return;
 		}
 		Optional<String> address = addresses.computeIfAbsent(notification.patientId(), this::emailOf);
+		if (address.isEmpty() && notification.patientId().startsWith(NotificationOutbox.REGISTRY_RECIPIENT)) {
+			outbox.done(notification, "BY_POST"); // a person known by postal address only: the notice is a letter
+			return;
+		}
 		if (address.isEmpty()) {
 			outbox.done(notification, "NO_ADDRESS");
 			return;
@@ -95,6 +107,9 @@ public class NotificationSender implements SmartLifecycle {
 	}
 
 	private Optional<String> emailOf(String patientId) {
+		if (patientId.startsWith(NotificationOutbox.REGISTRY_RECIPIENT)) {
+			return registryAddresses.emailOf(patientId.substring(NotificationOutbox.REGISTRY_RECIPIENT.length()));
+		}
 		try {
 			Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
 			return patient.getTelecom().stream()

@@ -32,9 +32,13 @@ public class NotifyConfig {
 
 	@Bean
 	public NotificationSender notificationSender(NotificationOutbox outbox, NotificationPreferences preferences,
-			NotifyProperties notify, DaoRegistry daos) {
+			NotifyProperties notify, DaoRegistry daos, DataSource dataSource) {
+		// The insured registry's addresses (package space, db/space/schema.sql), read by the sender only.
+		org.springframework.jdbc.core.JdbcTemplate jdbc = new org.springframework.jdbc.core.JdbcTemplate(dataSource);
+		NotificationSender.RegistryAddresses registry = ins -> jdbc.queryForList(
+				"SELECT email FROM carnet_space_registry WHERE ins = ? AND email IS NOT NULL", String.class, ins).stream().findFirst();
 		return new NotificationSender(outbox, preferences, emailChannel(notify.email()), daos, notify.delivery(),
-				notify.email().timeout());
+				notify.email().timeout(), registry);
 	}
 
 	@Bean

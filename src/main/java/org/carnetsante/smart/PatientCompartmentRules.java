@@ -62,6 +62,10 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				.allow("the app's subscriptions: delete").delete().resourcesOfType("Subscription").withAnyId().andThen()
 				.allow("the patient's notification preferences").operation().named("$notification-preferences").onInstance(patient)
 						.andAllowAllResponses().andThen()
+				// The space's lifecycle (org.carnetsante.space): its state, closing and reopening it.
+				.allow("the space's state").operation().named("$space-state").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("closing the space").operation().named("$close").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("reopening the space").operation().named("$reopen").onInstance(patient).andAllowAllResponses().andThen()
 				// The messaging's operations judge the message as a read first (one outside the space answers as absent).
 				.allow("messages: read receipts").operation().named("$mark-read")
 						.onInstancesOfType(org.hl7.fhir.r4.model.Communication.class).andAllowAllResponses().andThen()

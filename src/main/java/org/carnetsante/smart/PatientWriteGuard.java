@@ -25,21 +25,24 @@ public class PatientWriteGuard {
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-	public void beforeCreate(IBaseResource created) {
-		check(created);
+	public void beforeCreate(IBaseResource created, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		check(created, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-	public void beforeUpdate(IBaseResource previous, IBaseResource updated) {
-		check(updated);
+	public void beforeUpdate(IBaseResource previous, IBaseResource updated, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		check(updated, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
-	public void beforeDelete(IBaseResource deleted) {
-		check(deleted);
+	public void beforeDelete(IBaseResource deleted, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		check(deleted, request);
 	}
 
-	private void check(IBaseResource resource) {
+	private void check(IBaseResource resource, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		if (request instanceof ca.uhn.fhir.rest.api.server.SystemRequestDetails) {
+			return; // Carnet's own write on the patient's behalf (closing their space): judged by the code that makes it
+		}
 		String patient = CallerFromToken.current().map(CarnetCaller::patient).orElse(null);
 		if (patient == null) {
 			return;

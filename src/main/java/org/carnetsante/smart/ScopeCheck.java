@@ -28,7 +28,9 @@ public class ScopeCheck {
 
 	/** Operations that change what is stored, and so need the update permission. */
 	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex",
-			"$mark-read", "$remove-from-view");
+			"$mark-read", "$remove-from-view", "$close", "$reopen");
+	/** A person's answer to the information notice, carried by a portal client: it writes a Patient (package space). */
+	private static final Set<String> SPACE_BY_CODE_OPERATIONS = Set.of("$activate", "$oppose");
 	/** Operations that create a resource of another type than the one they are called on: create on that type. */
 	private static final Map<String, String> CREATING_OPERATIONS = Map.of("$file-attachment", "DocumentReference");
 	/** Operations that return resources of every type, and so need read on every type. */
@@ -88,7 +90,13 @@ public class ScopeCheck {
 					WRITING_OPERATIONS.contains(request.getOperation()) ? Interaction.UPDATE : Interaction.READ,
 					Map.of());
 			}
-			case EXTENDED_OPERATION_SERVER -> require(scopes, SmartScope.ANY_TYPE, Interaction.READ, Map.of());
+			case EXTENDED_OPERATION_SERVER -> {
+				if (SPACE_BY_CODE_OPERATIONS.contains(request.getOperation())) {
+					require(scopes, "Patient", Interaction.UPDATE, Map.of());
+				} else {
+					require(scopes, SmartScope.ANY_TYPE, Interaction.READ, Map.of());
+				}
+			}
 			default -> throw new ForbiddenOperationException(
 					"The " + operation.getCode() + " interaction is not available to SMART clients");
 		}

@@ -1,5 +1,7 @@
 package org.carnetsante.smart;
 
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -59,6 +61,27 @@ public class UserAccounts implements UserDetailsService {
 				username, patientId, relationship.name());
 	}
 
+	/**
+	 * Lets the account open a space until a day (excluded): a legal representative until the child's 18th
+	 * birthday. Nothing changes if it may already open it.
+	 */
+	public void allowSpaceUntil(String username, String patientId, Relationship relationship, LocalDate until) {
+		jdbc.update("INSERT INTO carnet_user_patient (username, patient_id, relationship, valid_until) SELECT ?, ?, ?, ?"
+				+ " WHERE NOT EXISTS (SELECT 1 FROM carnet_user_patient WHERE username = ? AND patient_id = ?)",
+				username, patientId, relationship.name(), until == null ? null : java.sql.Date.valueOf(until), username, patientId);
+	}
+
+	/** The accounts whose own space this is. */
+	public List<String> holdersOf(String patientId) {
+		return jdbc.queryForList("SELECT username FROM carnet_user_patient WHERE patient_id = ? AND relationship = 'SELF'",
+				String.class, patientId);
+	}
+
+	/** Today, as the law counts birthdays. */
+	private static java.sql.Date today() {
+		return java.sql.Date.valueOf(LocalDate.now(ZoneId.of("Europe/Paris")));
+	}
+
 	public boolean exists(String username) {
 		return !jdbc.queryForList("SELECT 1 FROM carnet_user WHERE username = ?", Integer.class, username).isEmpty();
 	}
@@ -79,16 +102,17 @@ public class UserAccounts implements UserDetailsService {
 	/** Patient ids of the spaces the account may open, its own first. */
 	public List<String> spacesOf(String username) {
 		return jdbc.queryForList(
-				"SELECT patient_id FROM carnet_user_patient WHERE username = ?"
+				"SELECT patient_id FROM carnet_user_patient WHERE username = ? AND (valid_until IS NULL OR valid_until > ?)"
 						+ " ORDER BY CASE relationship WHEN 'SELF' THEN 0 ELSE 1 END, patient_id",
-				String.class, username);
+				String.class, username, today());
 	}
 
 	/** How the account relates to a space it may open, if it may. */
 	public Optional<Relationship> relationshipTo(String username, String patientId) {
 		return jdbc.queryForList(
-						"SELECT relationship FROM carnet_user_patient WHERE username = ? AND patient_id = ?",
-						String.class, username, patientId)
+						"SELECT relationship FROM carnet_user_patient WHERE username = ? AND patient_id = ?"
+								+ " AND (valid_until IS NULL OR valid_until > ?)",
+						String.class, username, patientId, today())
 				.stream()
 				.findFirst()
 				.map(Relationship::valueOf);

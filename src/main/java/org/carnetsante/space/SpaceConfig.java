@@ -17,7 +17,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 
-/** Patients' spaces: one INS per space, and the care relationship of whoever opens one. */
+/**
+ * Patients' spaces: one INS per space, the care relationship of whoever opens one, the insured registry and
+ * its provisioning, and the lifecycle of each space (docs/space.md).
+ */
 @Configuration(proxyBeanMethods = false)
 public class SpaceConfig {
 
@@ -28,6 +31,52 @@ public class SpaceConfig {
 		SpaceIdentities identities = new SpaceIdentities(dataSource, space.insSystems());
 		jpaInterceptors.registerInterceptor(identities);
 		return identities;
+	}
+
+	@Bean
+	public SpaceRegistry spaceRegistry(DataSource dataSource, org.carnetsante.notify.NotificationOutbox outbox) {
+		return new SpaceRegistry(dataSource, outbox);
+	}
+
+	@Bean
+	public Provisioning provisioning(SpaceRegistry registry, DataSource dataSource, SpaceProperties space, java.time.Clock clock) {
+		return new Provisioning(registry, new ProvisioningRuns(dataSource), dataSource, space, clock);
+	}
+
+	@Bean
+	public SpaceLifecycle spaceLifecycle(SpaceRegistry registry, DaoRegistry daos,
+			ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService transactions, org.carnetsante.notify.NotificationOutbox outbox,
+			org.carnetsante.audit.AuditTrail audit, org.carnetsante.smart.UserAccounts accounts, SpaceProperties space,
+			java.time.Clock clock) {
+		return new SpaceLifecycle(registry, daos, transactions, outbox, audit, accounts, space.lifecycle(), clock);
+	}
+
+	@Bean
+	public SpaceOpeningJob spaceOpeningJob(SpaceLifecycle lifecycle, DataSource dataSource, SpaceProperties space,
+			java.time.Clock clock, OncePerCluster oncePerCluster) {
+		return new SpaceOpeningJob(lifecycle, new org.carnetsante.fhir.ClusterLease(dataSource, "space-opening",
+				space.opening().lease()), space.opening(), clock, oncePerCluster);
+	}
+
+	@Bean
+	public org.carnetsante.fhir.FhirServerCustomizer spaceLifecycleOperations(SpaceLifecycle lifecycle,
+			org.carnetsante.access.AccessPolicyService policy, DaoRegistry daos, SpaceProperties space) {
+		return server -> server.registerProvider(new SpaceLifecycleOperations(lifecycle, policy, daos,
+				space.lifecycle().portalClients()));
+	}
+
+	/** The provisioning endpoint: a longer path than the FHIR servlet's /fhir/*, not a FHIR interaction. */
+	@Bean
+	public org.springframework.boot.web.servlet.ServletRegistrationBean<ProvisioningServlet> provisioningEndpoint(
+			Provisioning provisioning, SpaceProperties space) {
+		java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+			Thread thread = new Thread(runnable, "space-provisioning");
+			thread.setDaemon(true);
+			return thread;
+		});
+		return new org.springframework.boot.web.servlet.ServletRegistrationBean<>(new ProvisioningServlet(provisioning, runner,
+				space.provisioning().clients(), java.nio.file.Path.of(space.provisioning().workDir())),
+				ProvisioningServlet.KICKOFF_PATH, ProvisioningServlet.STATUS_PATH + "/*");
 	}
 
 	@Bean

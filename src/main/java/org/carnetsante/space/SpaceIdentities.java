@@ -76,6 +76,12 @@ public class SpaceIdentities {
 				throw new ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException(diagnostics,
 						OperationOutcomes.error(OperationOutcome.IssueType.VALUE, "Patient.identifier", diagnostics));
 			}
+			// A person of the registry whose space is not open (a notice running, an opposition) has no space:
+			// none is created for them here, nor fed through one (Carnet opens it itself, docs/space.md).
+			if (!jdbc.queryForList("SELECT state FROM carnet_space_registry WHERE ins = ? AND state IN ('NOTIFIED', 'OPPOSED')",
+					String.class, key).isEmpty()) {
+				throw noSpaceForThisPerson();
+			}
 			// Read first: a failed statement would abort the whole transaction on PostgreSQL.
 			List<String> holder = jdbc.queryForList("SELECT patient_id FROM carnet_space_ins WHERE ins = ?", String.class, key);
 			if (holder.contains(patientId)) {
@@ -96,6 +102,14 @@ public class SpaceIdentities {
 			named.update("DELETE FROM carnet_space_ins WHERE patient_id = :patient AND ins NOT IN (:kept)",
 					new MapSqlParameterSource("patient", patientId).addValue("kept", keys));
 		}
+	}
+
+	static final String NO_SPACE = "No space is open for this person: none is created or fed here before the person's"
+			+ " space opens (docs/space.md)";
+
+	private static ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException noSpaceForThisPerson() {
+		return new ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException(NO_SPACE,
+				OperationOutcomes.error(OperationOutcome.IssueType.BUSINESSRULE, "Patient.identifier", NO_SPACE));
 	}
 
 	private static ResourceVersionConflictException insInUse() {

@@ -62,6 +62,11 @@ public abstract class CarnetServerTest {
 
 	protected final HttpClient http = HttpClient.newHttpClient();
 
+	/** The national portal's client of the test server ({@code carnet.space.lifecycle.portal-clients}). */
+	protected static final String TEST_PORTAL_CLIENT = "test-portal";
+	/** The insured registry's client of the test server ({@code carnet.space.provisioning.clients}). */
+	protected static final String TEST_REGISTRY_CLIENT = "test-registry";
+
 	/** The shared server's port, free when the test run started. */
 	private static final int SERVER_PORT = FreePorts.pick();
 
@@ -100,6 +105,10 @@ public abstract class CarnetServerTest {
 		// midnight of their day, so that a dose due today is reminded whatever the hour the tests run.
 		registry.add("carnet.agenda.reminders.poll-interval", () -> "1h");
 		registry.add("carnet.agenda.reminders.send-at", () -> "00:00");
+		// The clients that carry a person's answer to the information notice and that provision from the registry
+		// (SpaceLifecycleTest, ProvisioningTest).
+		registry.add("carnet.space.lifecycle.portal-clients[0]", () -> TEST_PORTAL_CLIENT);
+		registry.add("carnet.space.provisioning.clients[0]", () -> TEST_REGISTRY_CLIENT);
 		// Rest-hook endpoints of the tests listen on the loopback interface, without TLS.
 		registry.add("carnet.notify.subscriptions.allowed-endpoints[0]", () -> "http://127.0.0.1:");
 		registry.add("carnet.notify.subscriptions.allow-private-addresses", () -> "true");

@@ -70,6 +70,19 @@ public final class TestBackendClient {
 		}
 	}
 
+	/** Registers a client with this id and a fresh RSA key, for an organization (or none: null, null). */
+	public static TestBackendClient registerRsaAs(CarnetClients clients, String baseUrl, Collection<String> scopes, String clientId,
+			String organization, String sector) {
+		try {
+			JWK key = new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
+			clients.registerBackendService(clientId, clientId, CarnetClients.Kind.HOSPITAL_SYSTEM, scopes,
+					new JWKSet(key.toPublicJWK()).toString(), organization, sector);
+			return new TestBackendClient(clientId, key, JWSAlgorithm.RS384, baseUrl);
+		} catch (JOSEException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
 	/** Registers a new client with a fresh EC P-384 key (ES384). */
 	public static TestBackendClient registerEc(CarnetClients clients, String baseUrl, Collection<String> scopes) {
 		try {
