@@ -35,9 +35,13 @@ CREATE TABLE IF NOT EXISTS carnet_space_registry (
 -- apply a line older than the one of it that already had its say (re-running a file changes nothing).
 ALTER TABLE carnet_space_registry ADD COLUMN IF NOT EXISTS last_run varchar(64);
 ALTER TABLE carnet_space_registry ADD COLUMN IF NOT EXISTS last_line bigint;
+-- When a closed space's content was last deleted (at the person's request or at the end of its retention).
+ALTER TABLE carnet_space_registry ADD COLUMN IF NOT EXISTS content_deleted_at timestamp;
 -- The opening job reads the deadlines passed along this index, whatever the registry's size.
 CREATE INDEX IF NOT EXISTS carnet_space_registry_due ON carnet_space_registry (state, opposition_deadline);
 CREATE INDEX IF NOT EXISTS carnet_space_registry_patient ON carnet_space_registry (patient_id);
+-- Closed spaces whose content is due to go.
+CREATE INDEX IF NOT EXISTS carnet_space_registry_purge ON carnet_space_registry (state, purge_after);
 -- Who comes of age today (a daily pass).
 CREATE INDEX IF NOT EXISTS carnet_space_registry_birth ON carnet_space_registry (birth_date);
 -- A provisioning run, keyed by the SHA-256 of its file: how far it got (lines committed), so that a run

@@ -80,8 +80,10 @@ public class FhirJpaConfig {
 		// thread) must reach every entry, which HAPI's parallel pool would lose.
 		settings.setBundleBatchPoolSize(1);
 		settings.setBundleBatchMaxPoolSize(1);
-		// Physical deletion of health data is not a client-facing feature.
-		settings.setExpungeEnabled(false);
+		// Physical deletion of health data is not a client-facing feature (no client reaches $expunge:
+		// ServedInteractions), but Carnet expunges a closed space's content itself when the person asks for
+		// its deletion or its retention period ends (org.carnetsante.space.SpaceContent).
+		settings.setExpungeEnabled(true);
 		settings.setDeleteExpungeEnabled(false);
 		// No meta.source / request id on stored versions (as the stock starter): HAPI sets them on the
 		// version row after persisting it, so every version was written twice (an INSERT, then an UPDATE of

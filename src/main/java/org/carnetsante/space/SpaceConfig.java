@@ -47,8 +47,9 @@ public class SpaceConfig {
 	public SpaceLifecycle spaceLifecycle(SpaceRegistry registry, DaoRegistry daos,
 			ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService transactions, org.carnetsante.notify.NotificationOutbox outbox,
 			org.carnetsante.audit.AuditTrail audit, org.carnetsante.smart.UserAccounts accounts, SpaceProperties space,
-			java.time.Clock clock) {
-		return new SpaceLifecycle(registry, daos, transactions, outbox, audit, accounts, space.lifecycle(), clock);
+			java.time.Clock clock, ca.uhn.fhir.context.FhirContext fhirContext, DataSource dataSource) {
+		return new SpaceLifecycle(registry, daos, transactions, outbox, audit, accounts,
+				new SpaceContent(daos, fhirContext, dataSource), space.lifecycle(), clock);
 	}
 
 	@Bean

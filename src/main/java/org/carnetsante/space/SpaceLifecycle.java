@@ -60,11 +60,13 @@ public class SpaceLifecycle {
 	private final NotificationOutbox outbox;
 	private final AuditTrail audit;
 	private final UserAccounts accounts;
+	private final SpaceContent content;
 	private final SpaceProperties.Lifecycle settings;
 	private final Clock clock;
 
 	public SpaceLifecycle(SpaceRegistry registry, DaoRegistry daos, IHapiTransactionService transactions, NotificationOutbox outbox,
-			AuditTrail audit, UserAccounts accounts, SpaceProperties.Lifecycle settings, Clock clock) {
+			AuditTrail audit, UserAccounts accounts, SpaceContent content, SpaceProperties.Lifecycle settings, Clock clock) {
+		this.content = content;
 		this.registry = registry;
 		this.daos = daos;
 		this.transactions = transactions;
@@ -143,14 +145,17 @@ public class SpaceLifecycle {
 		});
 	}
 
-	/** The person closes their space: professionals no longer reach it; the content is kept for the retention period. */
-	public Person close(String patientId, CarnetCaller caller) {
+	/**
+	 * The person closes their space: professionals no longer reach it. Its content is kept for the retention
+	 * period, or deleted at once when the person asks ({@code deleteContent}).
+	 */
+	public Person close(String patientId, CarnetCaller caller, boolean deleteContent) {
 		Person person = stateOf(patientId);
 		if (person.state() != State.OPEN) {
 			throw impossible("Only an open space can be closed; this one is " + person.state().name().toLowerCase());
 		}
 		Instant now = clock.instant();
-		Instant purgeAfter = now.atZone(LEGAL_ZONE).plus(settings.retention()).toInstant();
+		Instant purgeAfter = deleteContent ? now : now.atZone(LEGAL_ZONE).plus(settings.retention()).toInstant();
 		transactions.withSystemRequest().execute(() -> {
 			if (!registry.transition(person.ins(), State.OPEN, State.CLOSED, now, patientId, purgeAfter)) {
 				throw new TransitionRaced();
@@ -158,7 +163,31 @@ public class SpaceLifecycle {
 			setActive(patientId, false);
 			outbox.add(patientId, NotificationKind.SPACE_CLOSED, null);
 		});
+		if (deleteContent) {
+			// At once; should it fail, the purge pass tries again (purge_after is now).
+			purge(registry.byPatient(patientId).orElseThrow(), now, "content deleted at the person's request");
+		}
 		return registry.byPatient(patientId).orElseThrow();
+	}
+
+	/** Deletes the content of the closed spaces whose retention ended or whose deletion was asked; answers how many. */
+	public int purgeDue(Instant now, int max) {
+		List<Person> due = registry.dueForPurge(now, max);
+		for (Person person : due) {
+			try {
+				purge(person, now, "content deleted: the retention period of the closed space ended");
+			} catch (RuntimeException e) {
+				LOG.warn("The content of the closed space Patient/{} could not be deleted, tried again later: {}", person.patientId(),
+						e.getMessage());
+			}
+		}
+		return due.size();
+	}
+
+	private void purge(Person person, Instant now, String why) {
+		int removed = content.purge(person.patientId());
+		registry.contentDeleted(person.ins(), now);
+		audit.record(entry(person.patientId(), now, why + " (" + removed + " resources)", CARNET, null));
 	}
 
 	/** The person reopens their closed space. */

@@ -83,9 +83,10 @@ public class SpaceLifecycleOperations {
 	}
 
 	@Operation(name = "$close", typeName = "Patient")
-	public Parameters close(@IdParam IdType patient, RequestDetails request) {
+	public Parameters close(@IdParam IdType patient, RequestDetails request,
+			@OperationParam(name = "delete-content", max = 1) org.hl7.fhir.r4.model.BooleanType deleteContent) {
 		CarnetCaller caller = requireHolder(request, patient.getIdPart());
-		return stateOf(lifecycle.close(patient.getIdPart(), caller));
+		return stateOf(lifecycle.close(patient.getIdPart(), caller, deleteContent != null && deleteContent.booleanValue()));
 	}
 
 	@Operation(name = "$reopen", typeName = "Patient")
@@ -98,7 +99,7 @@ public class SpaceLifecycleOperations {
 		Parameters answer = new Parameters();
 		answer.addParameter("state", new CodeType(person.state().name().toLowerCase()));
 		answer.addParameter("since", new InstantType(java.util.Date.from(person.stateSince())));
-		if (person.purgeAfter() != null) {
+		if (person.purgeAfter() != null && person.purgeAfter().isAfter(person.stateSince())) {
 			answer.addParameter("content-kept-until", new InstantType(java.util.Date.from(person.purgeAfter())));
 		}
 		return answer;

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Opens the spaces whose opposition period ended, and brings spaces' Patients up to date with the registry,
+ * Opens the spaces whose opposition period ended, brings spaces' Patients up to date with the registry,
+ * deletes the content of closed spaces whose retention ended (or whose deletion was asked and failed),
  * on one node of the cluster at a time ({@link ClusterLease} "space-opening"). Each pass reads the deadlines
  * passed along an index and works in batches until none is left or the lease runs short.
  */
@@ -49,6 +50,10 @@ public class SpaceOpeningJob implements SmartLifecycle {
 		} while (batch == settings.batchSize() && lease.holdsFor(settings.lease().dividedBy(2)));
 		do {
 			batch = lifecycle.followRegistry(settings.batchSize());
+			done += batch;
+		} while (batch == settings.batchSize() && lease.holdsFor(settings.lease().dividedBy(2)));
+		do {
+			batch = lifecycle.purgeDue(clock.instant(), settings.batchSize());
 			done += batch;
 		} while (batch == settings.batchSize() && lease.holdsFor(settings.lease().dividedBy(2)));
 		// Those who come of age today are told once, by one node, whatever the number of passes.

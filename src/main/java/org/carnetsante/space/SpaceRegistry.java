@@ -218,6 +218,17 @@ public class SpaceRegistry {
 				+ " patient_id IS NOT NULL FETCH FIRST " + max + " ROWS ONLY", SpaceRegistry::person);
 	}
 
+	/** Closed spaces whose content is to go (retention ended, or deletion asked), along the index. */
+	List<Person> dueForPurge(Instant now, int max) {
+		return jdbc.query("SELECT " + PERSON_COLUMNS + " FROM carnet_space_registry WHERE state = 'CLOSED' AND purge_after <= ?"
+				+ " AND (content_deleted_at IS NULL OR content_deleted_at < purge_after) ORDER BY purge_after FETCH FIRST " + max
+				+ " ROWS ONLY", SpaceRegistry::person, Timestamp.from(now));
+	}
+
+	void contentDeleted(String ins, Instant now) {
+		jdbc.update("UPDATE carnet_space_registry SET content_deleted_at = ? WHERE ins = ?", Timestamp.from(now), ins);
+	}
+
 	/** Open spaces of persons born on this day. */
 	List<String> openSpacesBornOn(LocalDate birthDate) {
 		return jdbc.queryForList("SELECT patient_id FROM carnet_space_registry WHERE birth_date = ? AND state = 'OPEN'"
@@ -240,6 +251,17 @@ public class SpaceRegistry {
 	void recordOutsideSpace(String ins, String patientId, Instant now) {
 		jdbc.update("INSERT INTO carnet_space_registry (ins, state, state_since, patient_id) SELECT ?, 'OPEN', ?, ?"
 				+ " WHERE NOT EXISTS (SELECT 1 FROM carnet_space_registry WHERE ins = ?)", ins, Timestamp.from(now), patientId, ins);
+	}
+
+	/**
+	 * A new activation code for a person whose notice is running (a lost letter, the demo's walkthrough):
+	 * the earlier code stops working; answers the new one, which the caller hands to the person.
+	 */
+	String renewCode(String ins) {
+		String code = newCode();
+		jdbc.update("UPDATE carnet_space_registry SET code_hash = ?, failed_codes = 0, codes_locked_until = NULL WHERE ins = ?"
+				+ " AND state IN ('NOTIFIED', 'OPPOSED')", codeHash(ins, code), ins);
+		return code;
 	}
 
 	/** Moves a NOTIFIED person's opening to later (their space could not be opened now). */

@@ -55,7 +55,7 @@ class SmartAppLaunchTest extends CarnetServerTest {
 	void aMotherWithAChild() {
 		motherId = fhirClient().create().resource(Fixtures.insPatient()).execute().getId().getIdPart();
 		// In the care of the test hospital, whose doctors may then read it.
-		childId = patientInOurCare(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Lou"));
+		childId = patientInOurCare(Fixtures.child("Lou"));
 		mother = "claire-" + UUID.randomUUID();
 		accounts.create(new UserAccounts.Account(mother, CarnetCaller.Kind.PATIENT, "Claire Martin",
 				"Patient/" + motherId, null, null, null, null, null), PASSWORD);

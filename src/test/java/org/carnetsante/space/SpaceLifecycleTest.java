@@ -215,6 +215,56 @@ class SpaceLifecycleTest extends CarnetServerTest {
 	}
 
 	@Test
+	void closingWithDeletionRemovesTheRowsAndBytesAndLeavesOnlyTheTrace() throws Exception {
+		Person person = provisioned(LocalDate.of(1968, 9, 9), null);
+		String patientId = activated(person);
+		takeIntoOurCare(patientId);
+		String byId = "Patient/" + patientId;
+		// A document large enough for its bytes to leave the resource row for the binary storage.
+		byte[] bytes = new byte[200 * 1024];
+		new java.util.Random(7).nextBytes(bytes);
+		HttpResponse<String> pushed = send(request("").header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers
+				.ofString(FHIR.newJsonParser().encodeResourceToString(ProvideBundle.of(byId, List.of(Fixtures.documentReference(byId, bytes))))))
+				.build());
+		assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(200);
+		List<String> stored = jdbc.queryForList("SELECT DISTINCT source.res_type || '/' || source.fhir_id FROM hfj_res_link link"
+				+ " JOIN hfj_resource source ON source.res_id = link.src_resource_id JOIN hfj_resource target"
+				+ " ON target.res_id = link.target_resource_id WHERE target.res_type = 'Patient' AND target.fhir_id = ?", String.class, patientId);
+		assertThat(stored).anyMatch(id -> id.startsWith("DocumentReference/")).anyMatch(id -> id.startsWith("CareTeam/"));
+		long blobsBefore = jdbc.queryForObject("SELECT COUNT(*) FROM hfj_binary_storage_blob", Long.class);
+		long auditBefore = jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE patient_id = ?", Long.class, patientId);
+
+		String patientToken = patientToken(patientId, null);
+		HttpResponse<String> closed = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/Patient/" + patientId + "/$close"))
+				.header("Authorization", "Bearer " + patientToken).header("Content-Type", "application/fhir+json")
+				.POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"delete-content\","
+						+ "\"valueBoolean\":true}]}")).build());
+		assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
+
+		// Rows and bytes gone, every version of every resource of the space but its Patient.
+		for (String id : stored) {
+			String[] parts = id.split("/");
+			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hfj_resource WHERE res_type = ? AND fhir_id = ?", Integer.class,
+					parts[0], parts[1])).as(id).isZero();
+		}
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hfj_binary_storage_blob", Long.class)).isLessThan(blobsBefore);
+		// The trace: the Patient (closed), the registry's row, the access log, with the deletion in it.
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM hfj_resource WHERE res_type = 'Patient' AND fhir_id = ?", Integer.class,
+				patientId)).isEqualTo(1);
+		assertThat(stateOf(person)).isEqualTo("CLOSED");
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM carnet_audit_event WHERE patient_id = ?", Long.class, patientId))
+				.isGreaterThan(auditBefore);
+		assertThat(accessLog(patientId, "content deleted at the person's request")).isEqualTo(1);
+
+		// Reopened, the space is empty.
+		assertThat(operation(patientToken, patientId, "$reopen").statusCode()).isEqualTo(200);
+		HttpResponse<String> documents = send(HttpRequest.newBuilder(URI.create(fhirBase() + "/DocumentReference?patient=" + patientId
+				+ "&status=current")).header("Authorization", "Bearer " + patientToken).GET().build());
+		assertThat(documents.statusCode()).isEqualTo(200);
+		assertThat(JSON.readTree(documents.body()).path("total").asInt()).isZero();
+	}
+
+	@Test
 	void aMinorsLegalRepresentativesReachTheSpaceUntilTheEighteenthBirthday() throws Exception {
 		LocalDate today = LocalDate.now(ZoneId.of("Europe/Paris"));
 		Person parent = provisioned(LocalDate.of(1980, 6, 1), null);

@@ -53,6 +53,13 @@ public final class Fixtures {
 		return patient;
 	}
 
+	/** A child of ten (a minor whose legal representatives act for him or her). */
+	public static Patient child(String given) {
+		Patient child = insPatient(randomNir(), "Martin", given);
+		child.setBirthDateElement(new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().minusYears(10).toString()));
+		return child;
+	}
+
 	public static Patient insPatient() {
 		return insPatient(randomNir(), "Martin", "Claire");
 	}

@@ -184,7 +184,8 @@ public final class TestSpace {
 		ids.put(Item.APPOINTMENT, created(client(professionalMessagingToken(gp)), appointment(patient, gp)));
 
 		// The minor's space, and his father.
-		ids.put(Item.MINOR, createdWithCareTeam(Fixtures.insPatient(Fixtures.randomNir(), "Martin", "Léo")));
+		// A child of ten: his father acts for him until his 18th birthday.
+		ids.put(Item.MINOR, createdWithCareTeam(Fixtures.child("Léo")));
 		String minor = "Patient/" + ids.get(Item.MINOR);
 		ids.put(Item.MINOR_CONSULTATION, created(document(minor, "11488-4", gp, null)));
 		ids.put(Item.MINOR_HIDDEN_FROM_PARENTS, created(document(minor, "11488-4", gp, "INVISIBLE_REPRESENTANTS_LEGAUX")));
