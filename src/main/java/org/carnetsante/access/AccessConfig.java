@@ -145,6 +145,7 @@ public class AccessConfig {
 	public void rebuildSpaceRulesIfMissing(ApplicationReadyEvent ready) {
 		SpaceRulesStore store = ready.getApplicationContext().getBean(SpaceRulesStore.class);
 		if (!store.isEmpty()) {
+			dateTheComingOfAgeOfRepresentedSpaces(ready);
 			return;
 		}
 		DaoRegistry daos = ready.getApplicationContext().getBean(DaoRegistry.class);
@@ -166,28 +167,32 @@ public class AccessConfig {
 		if (indexed > 0) {
 			LOG.info("Space rules rebuilt from {} stored Consents, care teams and closed spaces", indexed);
 		}
+		dateTheComingOfAgeOfRepresentedSpaces(ready);
 	}
 
 	/**
-	 * Dates the coming of age of the minors' spaces stored before the rules held it (their legal
-	 * representatives' access ends on the 18th birthday), once per cluster. Loads the minors' Patients in one
-	 * search: a deployment's first upgrade, not a national database.
+	 * Dates the coming of age in the rules of every space a legal representative reaches, stored before the
+	 * rules held it (the representatives' access ends on the 18th birthday, those already past included), once
+	 * per cluster and after the rules' rebuild.
 	 */
-	@EventListener(ApplicationReadyEvent.class)
-	public void dateTheComingOfAgeOfStoredMinors(ApplicationReadyEvent ready) {
+	private static void dateTheComingOfAgeOfRepresentedSpaces(ApplicationReadyEvent ready) {
 		DaoRegistry daos = ready.getApplicationContext().getBean(DaoRegistry.class);
 		SpaceRulesIndexer indexer = ready.getApplicationContext().getBean(SpaceRulesIndexer.class);
+		org.springframework.jdbc.core.JdbcTemplate jdbc = new org.springframework.jdbc.core.JdbcTemplate(
+				ready.getApplicationContext().getBean(javax.sql.DataSource.class));
 		ready.getApplicationContext().getBean(org.carnetsante.fhir.OncePerCluster.class).run("space-rules-coming-of-age", () -> {
-			String adultsBornBefore = java.time.LocalDate.now(java.time.ZoneId.of("Europe/Paris"))
-					.minusYears(SpaceRules.AGE_OF_MAJORITY).toString();
 			int indexed = 0;
-			for (IBaseResource minor : daos.getResourceDao("Patient").search(SearchParameterMap.newSynchronous("birthdate",
-					new ca.uhn.fhir.rest.param.DateParam(ca.uhn.fhir.rest.param.ParamPrefixEnum.GREATERTHAN, adultsBornBefore)),
-					new SystemRequestDetails()).getAllResources()) {
-				indexer.index(minor);
-				indexed++;
+			for (String patientId : jdbc.queryForList("SELECT DISTINCT patient_id FROM carnet_user_patient"
+					+ " WHERE relationship = 'LEGAL_REPRESENTATIVE'", String.class)) {
+				try {
+					indexer.index(daos.getResourceDao("Patient").read(new org.hl7.fhir.r4.model.IdType("Patient", patientId),
+							new SystemRequestDetails()));
+					indexed++;
+				} catch (ResourceNotFoundException | ResourceGoneException gone) {
+					// a login to a space that no longer exists reaches nothing
+				}
 			}
-			LOG.info("Coming of age dated in the rules of {} minors' spaces", indexed);
+			LOG.info("Coming of age dated in the rules of {} spaces that legal representatives reach", indexed);
 		});
 	}
 

@@ -43,7 +43,7 @@ public class RequestBodyGuard extends OncePerRequestFilter {
 	}
 
 	/**
-	 * Uploads streamed to disk by their own endpoint, with their own limit: the insured registry
+	 * Uploads streamed to disk by their own endpoint, with their own limit and gzip handling: the insured registry
 	 * ({@code POST /fhir/$import}, package space), hundreds of megabytes that never sit in memory.
 	 */
 	public static final String STREAMED_UPLOAD_PATH = "/fhir/$import";

@@ -91,10 +91,12 @@ public class NotificationOutbox {
 
 	/** Delivered, or nothing to deliver (the patient asked for no e-mail, has no address…): done. */
 	public void done(Pending notification, String outcome) {
-		// An information notice's activation code is kept no longer than it takes to send it.
+		// An information notice's activation code is kept no longer than it takes to e-mail it; a notice that goes
+		// by post keeps it for the letter (printed outside Carnet).
 		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL,"
-				+ " about = CASE WHEN kind = 'SPACE_NOTICE' THEN NULL ELSE about END"
-				+ " WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), outcome, notification.id(), notification.claim());
+				+ " about = CASE WHEN kind = 'SPACE_NOTICE' AND ? = 'SENT' THEN NULL ELSE about END"
+				+ " WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), outcome, outcome, notification.id(),
+				notification.claim());
 	}
 
 	/** Whether this node's claim still holds with this much time to spare (else another node may take it). */

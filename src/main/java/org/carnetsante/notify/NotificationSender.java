@@ -77,7 +77,9 @@ public class NotificationSender implements SmartLifecycle {
 			outbox.done(notification, "NO_CHANNEL");
 			return;
 		}
-		if (!preferences.wantsEmail(notification.patientId(), notification.kind())) {
+		// The information notice is the law's, not a preference: it goes whatever the person chose for the rest.
+		if (notification.kind() != NotificationKind.SPACE_NOTICE
+				&& !preferences.wantsEmail(notification.patientId(), notification.kind())) {
 			outbox.done(notification, "NOT_WANTED");
 			return;
 		}

@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -47,8 +46,10 @@ public class ProvisioningServlet extends HttpServlet {
 	private final transient ExecutorService runner;
 	private final List<String> clients;
 	private final Path workDir;
+	private final long maxUpload;
 
-	ProvisioningServlet(Provisioning provisioning, ExecutorService runner, List<String> clients, Path workDir) {
+	ProvisioningServlet(Provisioning provisioning, ExecutorService runner, List<String> clients, Path workDir, long maxUpload) {
+		this.maxUpload = maxUpload;
 		this.provisioning = provisioning;
 		this.runner = runner;
 		this.clients = List.copyOf(clients);
@@ -74,8 +75,27 @@ public class ProvisioningServlet extends HttpServlet {
 		}
 		Files.createDirectories(workDir);
 		Path upload = Files.createTempFile(workDir, "registry-", format == RegistryReader.Format.CSV ? ".csv" : ".ndjson");
-		try (InputStream body = request.getInputStream()) {
-			Files.copy(body, upload, StandardCopyOption.REPLACE_EXISTING);
+		String encoding = request.getHeader("Content-Encoding");
+		boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
+		if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
+			Files.deleteIfExists(upload);
+			OperationOutcomes.write(response, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "not-supported",
+					"A registry is sent plain or gzip-encoded");
+			return;
+		}
+		try (InputStream body = gzip ? new java.util.zip.GZIPInputStream(request.getInputStream()) : request.getInputStream();
+				OutputStream out = Files.newOutputStream(upload)) {
+			if (!copyAtMost(body, out, maxUpload)) {
+				out.close();
+				Files.deleteIfExists(upload);
+				OperationOutcomes.write(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "too-costly",
+						"A registry upload is at most " + maxUpload + " bytes (carnet.space.provisioning.max-upload)");
+				return;
+			}
+		} catch (java.util.zip.ZipException notGzip) {
+			Files.deleteIfExists(upload);
+			OperationOutcomes.write(response, HttpServletResponse.SC_BAD_REQUEST, "invalid", "The body is not gzip as declared");
+			return;
 		}
 		Provisioning.FileFacts facts = Provisioning.facts(upload);
 		Optional<ProvisioningRuns.Run> earlier = provisioning.runs().find(facts.sha256());
@@ -146,6 +166,21 @@ public class ProvisioningServlet extends HttpServlet {
 		try (OutputStream out = response.getOutputStream()) {
 			out.write(body);
 		}
+	}
+
+	/** Copies up to {@code limit} bytes; false if there were more. */
+	private static boolean copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
+		byte[] buffer = new byte[1 << 16];
+		long copied = 0;
+		int read;
+		while ((read = in.read(buffer)) > 0) {
+			copied += read;
+			if (copied > limit) {
+				return false;
+			}
+			out.write(buffer, 0, read);
+		}
+		return true;
 	}
 
 	private boolean mayProvision() {

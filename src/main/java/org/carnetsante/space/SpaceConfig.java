@@ -47,9 +47,9 @@ public class SpaceConfig {
 	public SpaceLifecycle spaceLifecycle(SpaceRegistry registry, DaoRegistry daos,
 			ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService transactions, org.carnetsante.notify.NotificationOutbox outbox,
 			org.carnetsante.audit.AuditTrail audit, org.carnetsante.smart.UserAccounts accounts, SpaceProperties space,
-			java.time.Clock clock, ca.uhn.fhir.context.FhirContext fhirContext, DataSource dataSource) {
+			java.time.Clock clock, org.carnetsante.access.AccessPolicyService policy, DataSource dataSource) {
 		return new SpaceLifecycle(registry, daos, transactions, outbox, audit, accounts,
-				new SpaceContent(daos, fhirContext, dataSource), space.lifecycle(), clock);
+				new SpaceContent(daos, policy, dataSource), space.lifecycle(), clock);
 	}
 
 	@Bean
@@ -76,7 +76,8 @@ public class SpaceConfig {
 			return thread;
 		});
 		return new org.springframework.boot.web.servlet.ServletRegistrationBean<>(new ProvisioningServlet(provisioning, runner,
-				space.provisioning().clients(), java.nio.file.Path.of(space.provisioning().workDir())),
+				space.provisioning().clients(), java.nio.file.Path.of(space.provisioning().workDir()),
+				space.provisioning().maxUpload().toBytes()),
 				ProvisioningServlet.KICKOFF_PATH, ProvisioningServlet.STATUS_PATH + "/*");
 	}
 

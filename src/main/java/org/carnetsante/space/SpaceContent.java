@@ -1,6 +1,5 @@
 package org.carnetsante.space;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.model.ExpungeOptions;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -11,8 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.carnetsante.access.AccessPolicyService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.slf4j.Logger;
@@ -23,27 +22,30 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * Removes what a closed space holds, really (docs/space.md): when the person closes it asking for the
- * deletion of its content, and when its retention period ends. Every resource that refers to the space's
- * Patient, and in turn every resource that refers to one of those or whose bytes they point to (a
- * document's Binary, a provenance), is deleted in one FHIR transaction and then expunged, versions and
- * bytes (HAPI's binary storage drops a Binary's blob when it expunges it); Carnet's own rows about them
- * go too. What stays is the minimal trace: the Patient (identity and state of the space), the registry's
+ * deletion of its content, and when its retention period ends. The resources of this space alone
+ * ({@link #contentOf}) are deleted in one FHIR transaction and then expunged, versions and bytes (HAPI's
+ * binary storage drops a Binary's blob when it expunges it); Carnet's own rows about them go too. What stays is the minimal trace: the Patient (identity and state of the space), the registry's
  * row and the access log, which the law keeps.
  */
 public class SpaceContent {
 
 	private static final Logger LOG = LoggerFactory.getLogger(SpaceContent.class);
-	/** Rounds of "what refers to what is removed": documents, their bytes, what points at those. */
-	private static final int MAX_DEPTH = 5;
+	/**
+	 * Types that refer to patients without being any one space's content: other Patients (a link between two
+	 * persons), groups of patients (a hospital's export Group), the directory. (A List about this patient alone,
+	 * a push's submission set, is the space's.)
+	 */
+	private static final Set<String> NEVER_SPACE_CONTENT = Set.of("Patient", "Group", "Practitioner", "PractitionerRole",
+			"Organization", "Location", "Device", "HealthcareService", "Endpoint");
 
 	private final DaoRegistry daos;
-	private final FhirContext fhirContext;
+	private final AccessPolicyService policy;
 	private final JdbcTemplate jdbc;
 	private final NamedParameterJdbcTemplate named;
 
-	public SpaceContent(DaoRegistry daos, FhirContext fhirContext, DataSource dataSource) {
+	public SpaceContent(DaoRegistry daos, AccessPolicyService policy, DataSource dataSource) {
 		this.daos = daos;
-		this.fhirContext = fhirContext;
+		this.policy = policy;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.named = new NamedParameterJdbcTemplate(jdbc);
 	}
@@ -69,60 +71,48 @@ public class SpaceContent {
 		return content.size();
 	}
 
-	/** Relative ids of the resources of the space, its Patient excepted. */
+	/**
+	 * Relative ids of the resources of the space, its Patient excepted: the live resources that refer to the
+	 * Patient and belong to this space alone (the access policy's facts name this patient and no other, so a
+	 * resource shared with another space, an export Group or another Patient linked to this one stays), and
+	 * the Binaries that Carnet recorded as theirs (a document's bytes, a message's large attachment).
+	 */
 	Set<String> contentOf(String patientId) {
-		String patient = "Patient/" + patientId;
 		Set<String> content = new LinkedHashSet<>();
-		Set<String> frontier = Set.of(patient);
-		for (int depth = 0; depth < MAX_DEPTH && !frontier.isEmpty(); depth++) {
-			Set<String> found = new LinkedHashSet<>(referringTo(frontier));
-			found.addAll(bytesOf(frontier));
-			found.remove(patient);
-			found.removeAll(content);
-			content.addAll(found);
-			frontier = found;
+		for (String id : jdbc.queryForList("SELECT DISTINCT source.res_type || '/' || source.fhir_id FROM hfj_res_link link"
+				+ " JOIN hfj_resource target ON target.res_id = link.target_resource_id"
+				+ " JOIN hfj_resource source ON source.res_id = link.src_resource_id"
+				+ " WHERE target.res_type = 'Patient' AND target.fhir_id = ? AND source.res_deleted_at IS NULL", String.class,
+				patientId)) {
+			if (belongsToThisSpaceAlone(id, patientId)) {
+				content.add(id);
+			}
+		}
+		if (!content.isEmpty()) {
+			List<String> owners = new ArrayList<>(content);
+			owners.addAll(content.stream().map(id -> new IdType(id).getIdPart()).toList());
+			for (String binary : named.queryForList("SELECT binary_id FROM carnet_document_binary WHERE document_id IN (:owners)",
+					new MapSqlParameterSource("owners", owners), String.class)) {
+				String id = binary.startsWith("Binary/") ? binary : "Binary/" + binary;
+				if (exists(id)) {
+					content.add(id);
+				}
+			}
 		}
 		return content;
 	}
 
-	/** Live resources whose indexed references point at one of these. */
-	private List<String> referringTo(Set<String> targets) {
-		List<String> found = new ArrayList<>();
-		for (String target : targets) {
-			IdType id = new IdType(target);
-			found.addAll(jdbc.queryForList("SELECT source.res_type || '/' || source.fhir_id FROM hfj_res_link link"
-					+ " JOIN hfj_resource target ON target.res_id = link.target_resource_id"
-					+ " JOIN hfj_resource source ON source.res_id = link.src_resource_id"
-					+ " WHERE target.res_type = ? AND target.fhir_id = ? AND source.res_deleted_at IS NULL", String.class,
-					id.getResourceType(), id.getIdPart()));
+	private boolean belongsToThisSpaceAlone(String id, String patientId) {
+		IdType resourceId = new IdType(id);
+		if (NEVER_SPACE_CONTENT.contains(resourceId.getResourceType())) {
+			return false;
 		}
-		return found;
-	}
-
-	/** The Binaries these resources' attachments point at (a document's bytes, a message's large attachment). */
-	private Set<String> bytesOf(Set<String> resources) {
-		Set<String> binaries = new LinkedHashSet<>();
-		for (String id : resources) {
-			if (id.startsWith("Patient/") || id.startsWith("Binary/")) {
-				continue;
-			}
-			IdType resourceId = new IdType(id);
-			IBaseResource resource;
-			try {
-				resource = daos.getResourceDao(resourceId.getResourceType()).read(resourceId, new SystemRequestDetails());
-			} catch (ResourceNotFoundException | ResourceGoneException gone) {
-				continue;
-			}
-			for (Attachment attachment : fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, Attachment.class)) {
-				String url = attachment.getUrl();
-				int at = url == null ? -1 : url.indexOf("Binary/");
-				if (at >= 0) {
-					binaries.add(new IdType(url.substring(at)).toUnqualifiedVersionless().getValue());
-				}
-			}
+		try {
+			IBaseResource resource = daos.getResourceDao(resourceId.getResourceType()).read(resourceId, new SystemRequestDetails());
+			return Set.of(patientId).equals(policy.factsOf(resource).patients());
+		} catch (ResourceNotFoundException | ResourceGoneException gone) {
+			return false;
 		}
-		binaries.removeIf(binary -> !exists(binary));
-		return binaries;
 	}
 
 	private boolean exists(String id) {

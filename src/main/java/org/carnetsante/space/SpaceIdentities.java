@@ -77,10 +77,11 @@ public class SpaceIdentities {
 						OperationOutcomes.error(OperationOutcome.IssueType.VALUE, "Patient.identifier", diagnostics));
 			}
 			// A person of the registry whose space is not open (a notice running, an opposition) has no space:
-			// none is created for them here, nor fed through one (Carnet opens it itself, docs/space.md).
+			// none is created for them here, nor fed through one (Carnet opens it itself, docs/space.md). The
+			// answer is that of an INS in use, so that it tells neither which nor whether the person opposed.
 			if (!jdbc.queryForList("SELECT state FROM carnet_space_registry WHERE ins = ? AND state IN ('NOTIFIED', 'OPPOSED')",
 					String.class, key).isEmpty()) {
-				throw noSpaceForThisPerson();
+				throw insInUse();
 			}
 			// Read first: a failed statement would abort the whole transaction on PostgreSQL.
 			List<String> holder = jdbc.queryForList("SELECT patient_id FROM carnet_space_ins WHERE ins = ?", String.class, key);
@@ -102,14 +103,6 @@ public class SpaceIdentities {
 			named.update("DELETE FROM carnet_space_ins WHERE patient_id = :patient AND ins NOT IN (:kept)",
 					new MapSqlParameterSource("patient", patientId).addValue("kept", keys));
 		}
-	}
-
-	static final String NO_SPACE = "No space is open for this person: none is created or fed here before the person's"
-			+ " space opens (docs/space.md)";
-
-	private static ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException noSpaceForThisPerson() {
-		return new ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException(NO_SPACE,
-				OperationOutcomes.error(OperationOutcome.IssueType.BUSINESSRULE, "Patient.identifier", NO_SPACE));
 	}
 
 	private static ResourceVersionConflictException insInUse() {

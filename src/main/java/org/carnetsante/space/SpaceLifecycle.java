@@ -77,10 +77,11 @@ public class SpaceLifecycle {
 		this.clock = clock;
 	}
 
-	/** A transition someone else made first: this one is not made. */
-	static final class TransitionRaced extends RuntimeException {
+	/** A transition someone else made first: this one is not made (422, as any impossible transition). */
+	static final class TransitionRaced extends UnprocessableEntityException {
 		TransitionRaced() {
-			super("the state changed meanwhile", null, false, false);
+			super("The space's state changed meanwhile: ask for its state and try again", OperationOutcomes.error(
+					OperationOutcome.IssueType.CONFLICT, null, "The space's state changed meanwhile: ask for its state and try again"));
 		}
 	}
 
@@ -93,7 +94,12 @@ public class SpaceLifecycle {
 		if (person.state() != State.NOTIFIED && person.state() != State.OPPOSED) {
 			throw noMatch();
 		}
-		String patientId = open(person, person.state(), now);
+		String patientId;
+		try {
+			patientId = open(person, person.state(), now);
+		} catch (TransitionRaced raced) {
+			throw noMatch(); // opened by the job, or opposed, at the same instant: the notice is no longer in progress
+		}
 		record(patientId, now, "space activated by the person with their activation code", portal);
 		return patientId;
 	}
@@ -164,8 +170,13 @@ public class SpaceLifecycle {
 			outbox.add(patientId, NotificationKind.SPACE_CLOSED, null);
 		});
 		if (deleteContent) {
-			// At once; should it fail, the purge pass tries again (purge_after is now).
-			purge(registry.byPatient(patientId).orElseThrow(), now, "content deleted at the person's request");
+			// At once; should it fail, the closure stands and the purge pass tries again (purge_after is now).
+			try {
+				purge(registry.byPatient(patientId).orElseThrow(), now, "content deleted at the person's request");
+			} catch (RuntimeException e) {
+				LOG.warn("The content of the closed space Patient/{} could not be deleted now, the job will: {}", patientId,
+						e.getMessage());
+			}
 		}
 		return registry.byPatient(patientId).orElseThrow();
 	}
@@ -184,10 +195,21 @@ public class SpaceLifecycle {
 		return due.size();
 	}
 
+	/**
+	 * Claims the purge (so that one node, or the person's request and the job, never purge the same space
+	 * twice at once), then purges; a failure gives the claim back, to be tried again a day later.
+	 */
 	private void purge(Person person, Instant now, String why) {
-		int removed = content.purge(person.patientId());
-		registry.contentDeleted(person.ins(), now);
-		audit.record(entry(person.patientId(), now, why + " (" + removed + " resources)", CARNET, null));
+		if (!registry.claimPurge(person.ins(), person.purgeAfter(), now)) {
+			return;
+		}
+		try {
+			int removed = content.purge(person.patientId());
+			audit.record(entry(person.patientId(), now, why + " (" + removed + " resources)", CARNET, null));
+		} catch (RuntimeException e) {
+			registry.releasePurge(person.ins(), now, now.plus(java.time.Duration.ofDays(1)));
+			throw e;
+		}
 	}
 
 	/** The person reopens their closed space. */
@@ -248,13 +270,19 @@ public class SpaceLifecycle {
 	public int followRegistry(int max) {
 		List<Person> stale = registry.staleSpaces(max);
 		for (Person person : stale) {
-			transactions.withSystemRequest().execute(() -> {
-				Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", person.patientId()),
-						new SystemRequestDetails());
-				describe(patient, person);
-				daos.getResourceDao(Patient.class).update(patient, new SystemRequestDetails());
+			try {
+				transactions.withSystemRequest().execute(() -> {
+					Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", person.patientId()),
+							new SystemRequestDetails());
+					describe(patient, person);
+					daos.getResourceDao(Patient.class).update(patient, new SystemRequestDetails());
+					registry.followed(person.ins());
+				});
+			} catch (RuntimeException e) {
+				// Not at the head of every pass: the next registry line about this person tries again.
+				LOG.warn("The Patient of a space could not follow the registry: {}", e.getMessage());
 				registry.followed(person.ins());
-			});
+			}
 		}
 		return stale.size();
 	}
@@ -264,7 +292,13 @@ public class SpaceLifecycle {
 	 * longer reach it: the access policy reads the birth date); answers how many were told.
 	 */
 	public int tellComingOfAge(LocalDate today) {
-		List<String> spaces = registry.openSpacesBornOn(today.minusYears(SpaceRules.AGE_OF_MAJORITY));
+		// Born on this day 18 years ago; on 28 February of a common year, those born on 29 February too (their
+		// 18th birthday falls that day, as SpaceRules counts it).
+		LocalDate born = today.minusYears(SpaceRules.AGE_OF_MAJORITY);
+		List<String> spaces = new ArrayList<>(registry.openSpacesBornOn(born));
+		if (born.getMonthValue() == 2 && born.getDayOfMonth() == 28 && born.isLeapYear()) {
+			spaces.addAll(registry.openSpacesBornOn(born.plusDays(1)));
+		}
 		outbox.addAll(spaces.stream().map(patientId -> new NotificationOutbox.ToAdd(patientId, NotificationKind.SPACE_COMING_OF_AGE,
 				null)).toList());
 		return spaces.size();

@@ -52,10 +52,10 @@ public class SpaceOpeningJob implements SmartLifecycle {
 			batch = lifecycle.followRegistry(settings.batchSize());
 			done += batch;
 		} while (batch == settings.batchSize() && lease.holdsFor(settings.lease().dividedBy(2)));
-		do {
-			batch = lifecycle.purgeDue(clock.instant(), settings.batchSize());
-			done += batch;
-		} while (batch == settings.batchSize() && lease.holdsFor(settings.lease().dividedBy(2)));
+		// One space at a time: a purge can be long, and the lease must still be held when each one starts.
+		while (lease.holdsFor(settings.lease().dividedBy(2)) && lifecycle.purgeDue(clock.instant(), 1) == 1) {
+			done++;
+		}
 		// Those who come of age today are told once, by one node, whatever the number of passes.
 		LocalDate today = clock.instant().atZone(SpaceLifecycle.LEGAL_ZONE).toLocalDate();
 		oncePerDay.run("space-coming-of-age-" + today, () -> LOG.info("{} persons told they came of age",

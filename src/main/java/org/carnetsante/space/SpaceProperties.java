@@ -65,11 +65,13 @@ public record SpaceProperties(
 	 *     from the registry ({@code POST /fhir/$import}); none by default: the endpoint answers 403
 	 * @param batchSize registry lines committed together (a resumed run restarts after the last batch committed)
 	 * @param workDir where uploaded registries wait while they are read
+	 * @param maxUpload largest registry accepted by the endpoint (as stored, after a gzip body is inflated)
 	 */
 	public record Provisioning(
 			@DefaultValue List<String> clients,
 			@DefaultValue("1000") int batchSize,
-			@DefaultValue("${java.io.tmpdir}/carnet-provisioning") String workDir) {
+			@DefaultValue("${java.io.tmpdir}/carnet-provisioning") String workDir,
+			@DefaultValue("4GB") org.springframework.util.unit.DataSize maxUpload) {
 
 		public Provisioning {
 			clients = List.copyOf(clients);

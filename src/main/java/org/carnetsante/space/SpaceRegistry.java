@@ -225,8 +225,17 @@ public class SpaceRegistry {
 				+ " ROWS ONLY", SpaceRegistry::person, Timestamp.from(now));
 	}
 
-	void contentDeleted(String ins, Instant now) {
-		jdbc.update("UPDATE carnet_space_registry SET content_deleted_at = ? WHERE ins = ?", Timestamp.from(now), ins);
+	/** Takes the purge of a closed space still due (state and deadline as read); false if another took it. */
+	boolean claimPurge(String ins, Instant purgeAfter, Instant now) {
+		return jdbc.update("UPDATE carnet_space_registry SET content_deleted_at = ? WHERE ins = ? AND state = 'CLOSED'"
+				+ " AND purge_after = ? AND (content_deleted_at IS NULL OR content_deleted_at < purge_after)", Timestamp.from(now), ins,
+				Timestamp.from(purgeAfter)) == 1;
+	}
+
+	/** Gives a failed purge back, to be tried again at {@code retryAt} (not at the head of every pass). */
+	void releasePurge(String ins, Instant claimedAt, Instant retryAt) {
+		jdbc.update("UPDATE carnet_space_registry SET content_deleted_at = NULL, purge_after = ? WHERE ins = ?"
+				+ " AND content_deleted_at = ?", Timestamp.from(retryAt), ins, Timestamp.from(claimedAt));
 	}
 
 	/** Open spaces of persons born on this day. */

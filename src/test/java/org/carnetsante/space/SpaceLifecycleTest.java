@@ -113,8 +113,9 @@ class SpaceLifecycleTest extends CarnetServerTest {
 		patient.getIdentifierFirstRep().setSystem(RegistryFiles.TEST_INS_SYSTEM);
 		HttpResponse<String> created = send(request("/Patient").header("Content-Type", "application/fhir+json")
 				.POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(patient))).build());
-		assertThat(created.statusCode()).isEqualTo(422);
-		assertThat(created.body()).contains("No space is open for this person");
+		// (the answer of an INS in use: whether a notice runs or the person opposed is not told)
+		assertThat(created.statusCode()).isEqualTo(409);
+		assertThat(created.body()).contains("already identifies a space");
 		// …nor push a document addressed by the INS…
 		String byIns = "Patient?identifier=" + RegistryFiles.TEST_INS_SYSTEM + "|" + person.nir();
 		Bundle push = ProvideBundle.of(byIns, List.of(Fixtures.documentReference(byIns)));
