@@ -103,6 +103,7 @@ public class Provisioning {
 					: registry.apply(lines, key, clock.instant(), space.lifecycle().oppositionPeriod());
 			runs.committed(key, linesDone, counts, rejections);
 		});
+		registry.keepStatisticsInStep(linesDone);
 		lines.clear();
 		rejections.clear();
 	}

@@ -162,6 +162,21 @@ class AccessPolicyTest {
 	}
 
 	@Test
+	void legalRepresentativesActUntilTheEighteenthBirthdayInParis() {
+		// NOW is 24 November 2026, 11:00 in Paris. A child born on 25 November 2008 is 18 tomorrow.
+		SpaceRules minor = new SpaceRules(false, List.of(), java.time.LocalDate.parse("2008-11-25").plusYears(SpaceRules.AGE_OF_MAJORITY));
+		SpaceRules adultToday = new SpaceRules(false, List.of(), java.time.LocalDate.parse("2008-11-24").plusYears(SpaceRules.AGE_OF_MAJORITY));
+		assertThat(POLICY.decide(parent(), document("11488-4"), Map.of(SPACE, minor), NOW).allowed()).isTrue();
+		assertThat(POLICY.decideSpace(parent(), SPACE, minor, NOW).allowed()).isTrue();
+		assertThat(POLICY.decide(parent(), document("11488-4"), Map.of(SPACE, adultToday), NOW).allowed()).isFalse();
+		assertThat(POLICY.decideSpace(parent(), SPACE, adultToday, NOW).allowed()).isFalse();
+		// The day counts in Paris: at 23:30 UTC on the 24th it is already the 25th there.
+		assertThat(POLICY.decideSpace(parent(), SPACE, minor, Instant.parse("2026-11-24T23:30:00Z")).allowed()).isFalse();
+		// The young adult themself, of course, still does.
+		assertThat(POLICY.decide(patient(), document("11488-4"), Map.of(SPACE, adultToday), NOW).allowed()).isTrue();
+	}
+
+	@Test
 	void theMatrixFileRefusesUnknownKeys() throws Exception {
 		java.nio.file.Path file = java.nio.file.Files.createTempFile("matrix", ".yaml");
 		java.nio.file.Files.writeString(file, "professions:\n  - profession: \"10\"\n    document: \"*\"\n");

@@ -53,6 +53,36 @@ public final class CarnetProcess implements AutoCloseable {
 		return carnet;
 	}
 
+	/**
+	 * A second node of a running test server: the same database and issuer (its tokens hold here), no demo
+	 * profile, and none of the jobs that would do the first node's work (notifications, reminders, openings),
+	 * so that the tests of the first node keep their outcomes.
+	 */
+	public static CarnetProcess startSecondNode(String jdbcUrl, String issuer, Path dataDir, Duration within)
+			throws IOException, InterruptedException {
+		int port = freePort();
+		List<String> command = new ArrayList<>(List.of(
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m", "-XX:+UseParallelGC",
+				"-cp", System.getProperty("java.class.path"), "org.carnetsante.CarnetApplication",
+				"--server.port=" + port,
+				"--carnet.db.url=" + jdbcUrl,
+				"--carnet.db.username=" + TestPostgres.user(),
+				"--carnet.db.password=",
+				"--carnet.fhir.data-dir=" + dataDir,
+				"--carnet.search.lucene-directory=local-heap",
+				"--carnet.smart.issuer=" + issuer,
+				"--carnet.notify.delivery.poll-interval=1h",
+				"--carnet.agenda.reminders.enabled=false",
+				"--carnet.space.opening.enabled=false"));
+		Process process = new ProcessBuilder(command)
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("carnet.log").toFile()))
+				.start();
+		CarnetProcess carnet = new CarnetProcess(port, process);
+		carnet.awaitReady(within);
+		return carnet;
+	}
+
 	public String baseUrl() {
 		return "http://localhost:" + port;
 	}
