@@ -142,9 +142,10 @@ public class SpaceLifecycle {
 	public Person stateOf(String patientId) {
 		return registry.byPatient(patientId).orElseGet(() -> {
 			Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
-			registry.recordOutsideSpace(keyOf(patient), patientId, clock.instant());
+			String key = registry.claimedIns(patientId).orElse("Patient/" + patientId);
+			registry.recordOutsideSpace(key, patientId, clock.instant());
 			if (patient.hasActive() && !patient.getActive()) {
-				registry.transition(keyOf(patient), State.OPEN, State.CLOSED, clock.instant(), patientId,
+				registry.transition(key, State.OPEN, State.CLOSED, clock.instant(), patientId,
 						clock.instant().atZone(LEGAL_ZONE).plus(settings.retention()).toInstant());
 			}
 			return registry.byPatient(patientId).orElseThrow();
@@ -310,13 +311,16 @@ public class SpaceLifecycle {
 			if (!registry.transition(person.ins(), from, State.OPEN, now, null, null)) {
 				throw new TransitionRaced();
 			}
+			// As the registry says it now (a provisioning may have changed the line since it was read).
+			Person current = registry.byIns(person.ins()).orElse(person);
 			Patient patient = new Patient();
-			describe(patient, person);
+			describe(patient, current);
 			patient.setActive(true);
 			String patientId = daos.getResourceDao(Patient.class).create(patient, new SystemRequestDetails()).getId().getIdPart();
 			registry.transition(person.ins(), State.OPEN, State.OPEN, now, patientId, null);
+			registry.followed(person.ins());
 			outbox.add(patientId, NotificationKind.SPACE_OPENED, null);
-			linkRepresentatives(person, patientId);
+			linkRepresentatives(current, patientId);
 			return patientId;
 		});
 	}
@@ -360,15 +364,6 @@ public class SpaceLifecycle {
 				}
 			}
 		}
-	}
-
-	private static String keyOf(Patient patient) {
-		return patient.getIdentifier().stream()
-				.filter(identifier -> identifier.hasValue() && identifier.hasSystem()
-						&& identifier.getType().getCoding().stream().anyMatch(coding -> "INS-NIR".equals(coding.getCode())))
-				.map(identifier -> identifier.getSystem() + "|" + identifier.getValue().trim())
-				.findFirst()
-				.orElse("Patient/" + patient.getIdElement().getIdPart());
 	}
 
 	// ---- the access log

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.carnetsante.notify.NotificationKind;
 import org.carnetsante.notify.NotificationOutbox;
@@ -118,6 +119,7 @@ public class SpaceRegistry {
 				(ResultSet row) -> {
 					existingSpaces.put(row.getString(1), row.getString(2));
 				});
+		Set<String> closedSpaces = closedAmong(existingSpaces.values());
 		Map<String, RegistryLine> created = new LinkedHashMap<>();
 		Map<String, RegistryLine> updated = new LinkedHashMap<>();
 		int unchanged = 0;
@@ -141,13 +143,14 @@ public class SpaceRegistry {
 				}
 			}
 		}
-		insert(created.values(), runKey, existingSpaces, now, now.atZone(ZoneOffset.UTC).plus(oppositionPeriod).toInstant());
+		insert(created.values(), runKey, existingSpaces, closedSpaces, now,
+				now.atZone(ZoneOffset.UTC).plus(oppositionPeriod).toInstant());
 		update(updated.values(), runKey, knownStates);
 		return new BatchCounts(created.size(), updates, unchanged);
 	}
 
-	private void insert(java.util.Collection<RegistryLine> lines, String runKey, Map<String, String> existingSpaces, Instant now,
-			Instant deadline) {
+	private void insert(java.util.Collection<RegistryLine> lines, String runKey, Map<String, String> existingSpaces,
+			Set<String> closedSpaces, Instant now, Instant deadline) {
 		if (lines.isEmpty()) {
 			return;
 		}
@@ -163,7 +166,8 @@ public class SpaceRegistry {
 			}
 			rows.add(new Object[] {line.ins(), line.contentHash(), line.family(), line.given(), Date.valueOf(line.birthDate()),
 					line.sex(), line.email(), line.postalAddress(), String.join(";", line.representatives()),
-					(space == null ? State.NOTIFIED : State.OPEN).name(), Timestamp.from(now), space,
+					(space == null ? State.NOTIFIED : closedSpaces.contains(space) ? State.CLOSED : State.OPEN).name(),
+					Timestamp.from(now), space,
 					code == null ? null : codeHash(line.ins(), code), space == null ? Timestamp.from(deadline) : null, space != null,
 					runKey, line.number()});
 		}
@@ -173,6 +177,25 @@ public class SpaceRegistry {
 		if (!notices.isEmpty()) {
 			outbox.addAll(notices);
 		}
+	}
+
+	/**
+	 * The spaces among these that are closed ({@code Patient.active = false}), as the access policy's rules
+	 * record it ({@code carnet_space_rule}, package access): an INS whose space was opened and closed outside the
+	 * registry enters it closed, so that its holder can reopen it.
+	 */
+	private Set<String> closedAmong(java.util.Collection<String> patientIds) {
+		if (patientIds.isEmpty()) {
+			return Set.of();
+		}
+		Set<String> closed = new java.util.HashSet<>();
+		named.query("SELECT patient_id FROM carnet_space_rule WHERE source IN (:sources) AND rules LIKE :closing",
+				new MapSqlParameterSource("sources", patientIds.stream().map(id -> "Patient/" + id).toList())
+						.addValue("closing", "%\"closesSpace\":true%"),
+				(ResultSet row) -> {
+					closed.add(row.getString(1));
+				});
+		return closed;
 	}
 
 	private void update(java.util.Collection<RegistryLine> lines, String runKey, Map<String, State> states) {
@@ -259,6 +282,12 @@ public class SpaceRegistry {
 				+ " AND content_deleted_at = ?", Timestamp.from(retryAt), ins, Timestamp.from(claimedAt));
 	}
 
+	/** The INS a stored Patient claims (its space's key), if it claims one. */
+	Optional<String> claimedIns(String patientId) {
+		return jdbc.queryForList("SELECT ins FROM carnet_space_ins WHERE patient_id = ? ORDER BY ins", String.class, patientId).stream()
+				.findFirst();
+	}
+
 	/** Open spaces of persons born on this day. */
 	List<String> openSpacesBornOn(LocalDate birthDate) {
 		return jdbc.queryForList("SELECT patient_id FROM carnet_space_registry WHERE birth_date = ? AND state = 'OPEN'"
@@ -272,8 +301,8 @@ public class SpaceRegistry {
 	/** Moves a person from one state to another if they are still in it; false if someone else moved them first. */
 	boolean transition(String ins, State from, State to, Instant now, String patientId, Instant purgeAfter) {
 		return jdbc.update("UPDATE carnet_space_registry SET state = ?, state_since = ?, patient_id = ?, purge_after = ?,"
-				+ " code_hash = CASE WHEN ? THEN NULL ELSE code_hash END, failed_codes = 0, codes_locked_until = NULL,"
-				+ " patient_stale = false WHERE ins = ? AND state = ?", to.name(), Timestamp.from(now), patientId,
+				+ " code_hash = CASE WHEN ? THEN NULL ELSE code_hash END, failed_codes = 0, codes_locked_until = NULL"
+				+ " WHERE ins = ? AND state = ?", to.name(), Timestamp.from(now), patientId,
 				purgeAfter == null ? null : Timestamp.from(purgeAfter), to == State.OPEN || to == State.CLOSED, ins, from.name()) == 1;
 	}
 
