@@ -33,24 +33,8 @@ public final class CarnetProcess implements AutoCloseable {
 	/** Starts Carnet (demo data, given database and data folder) on a free port; returns once it is ready. */
 	public static CarnetProcess start(String database, Path dataDir, Duration within) throws IOException, InterruptedException {
 		int port = freePort();
-		List<String> command = new ArrayList<>(List.of(
-				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m", "-XX:+UseParallelGC",
-				"-cp", System.getProperty("java.class.path"), "org.carnetsante.CarnetApplication",
-				"--server.port=" + port,
-				"--spring.profiles.active=demo",
-				"--carnet.db.url=" + TestPostgres.urlOf(database),
-				"--carnet.db.username=" + TestPostgres.user(),
-				"--carnet.db.password=",
-				"--carnet.fhir.data-dir=" + dataDir,
-				"--carnet.search.lucene-directory=local-heap",
-				"--carnet.smart.issuer=http://localhost:" + port));
-		Process process = new ProcessBuilder(command)
-				.redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("carnet.log").toFile()))
-				.start();
-		CarnetProcess carnet = new CarnetProcess(port, process);
-		carnet.awaitReady(within);
-		return carnet;
+		return launch(port, dataDir, within, "--spring.profiles.active=demo", "--carnet.db.url=" + TestPostgres.urlOf(database),
+				"--carnet.smart.issuer=http://localhost:" + port);
 	}
 
 	/**
@@ -60,20 +44,22 @@ public final class CarnetProcess implements AutoCloseable {
 	 */
 	public static CarnetProcess startSecondNode(String jdbcUrl, String issuer, Path dataDir, Duration within)
 			throws IOException, InterruptedException {
-		int port = freePort();
+		return launch(freePort(), dataDir, within, "--carnet.db.url=" + jdbcUrl, "--carnet.smart.issuer=" + issuer,
+				"--carnet.notify.delivery.poll-interval=1h", "--carnet.agenda.reminders.enabled=false",
+				"--carnet.space.opening.enabled=false");
+	}
+
+	private static CarnetProcess launch(int port, Path dataDir, Duration within, String... arguments)
+			throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m", "-XX:+UseParallelGC",
 				"-cp", System.getProperty("java.class.path"), "org.carnetsante.CarnetApplication",
 				"--server.port=" + port,
-				"--carnet.db.url=" + jdbcUrl,
 				"--carnet.db.username=" + TestPostgres.user(),
 				"--carnet.db.password=",
 				"--carnet.fhir.data-dir=" + dataDir,
-				"--carnet.search.lucene-directory=local-heap",
-				"--carnet.smart.issuer=" + issuer,
-				"--carnet.notify.delivery.poll-interval=1h",
-				"--carnet.agenda.reminders.enabled=false",
-				"--carnet.space.opening.enabled=false"));
+				"--carnet.search.lucene-directory=local-heap"));
+		command.addAll(List.of(arguments));
 		Process process = new ProcessBuilder(command)
 				.redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("carnet.log").toFile()))
