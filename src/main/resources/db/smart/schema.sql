@@ -121,3 +121,6 @@ CREATE TABLE IF NOT EXISTS carnet_user_patient (
 -- A legal representative's access ends when the child comes of age (the 18th birthday, Europe/Paris):
 -- the day after the last day the row may be used; NULL: no end.
 ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS valid_until date;
+-- Who the account is in a space it opens for someone else, when not its own fhirUser: a delegate is the
+-- RelatedPerson the delegation Consent names (tokens for that space carry it as fhirUser).
+ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS acting_as varchar(200);

@@ -67,3 +67,25 @@ CREATE TABLE IF NOT EXISTS carnet_provisioning_rejection (
     reason varchar(500) NOT NULL,
     PRIMARY KEY (run_key, line)
 );
+-- Invitations to a space (docs/space.md): a delegate invited by the holder, a second legal representative
+-- invited by the first. PENDING until the invitee answers with the code (ACCEPTED, REFUSED), or expires_at
+-- passes (EXPIRED, as read); an accepted delegation ended by the holder is REVOKED.
+CREATE TABLE IF NOT EXISTS carnet_space_invitation (
+    id varchar(36) NOT NULL PRIMARY KEY,
+    patient_id varchar(100) NOT NULL,
+    kind varchar(30) NOT NULL,
+    invitee_email varchar(320) NOT NULL,
+    invitee_name varchar(200) NOT NULL,
+    code_hash varchar(64) NOT NULL,
+    reply_right boolean DEFAULT false NOT NULL,
+    period_end timestamp,
+    state varchar(10) NOT NULL,
+    created_at timestamp NOT NULL,
+    expires_at timestamp NOT NULL,
+    failed_codes integer DEFAULT 0 NOT NULL,
+    answered_at timestamp,
+    answered_by varchar(200),
+    consent_id varchar(100),
+    related_person_id varchar(100)
+);
+CREATE INDEX IF NOT EXISTS carnet_space_invitation_patient ON carnet_space_invitation (patient_id);

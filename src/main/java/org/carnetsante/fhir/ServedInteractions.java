@@ -80,6 +80,10 @@ public class ServedInteractions {
 			new ServedOperation("$space-state", "Patient", true),
 			new ServedOperation("$close", "Patient", true),
 			new ServedOperation("$reopen", "Patient", true),
+			new ServedOperation("$invite", "Patient", true),
+			new ServedOperation("$invitations", "Patient", true),
+			new ServedOperation("$end-invitation", "Patient", true),
+			new ServedOperation("$answer-invitation", null, false, true),
 			// Bulk Data export for hospital systems (org.carnetsante.export).
 			new ServedOperation("$export", null, false, true),
 			new ServedOperation("$export", "Patient", false),

@@ -80,6 +80,15 @@ public class EmailChannel {
 						+ "Sans opposition de votre part avant le " + notice[1] + ", il sera créé automatiquement.\n"
 						+ "Vous pourrez le fermer à tout moment.\n");
 			}
+			case SPACE_INVITATION -> {
+				// about: "<code>|<invitation id>|<who invites>|<delegate or legal-representative>" (SpaceInvitations)
+				String[] invitation = notification.about() == null ? new String[] {"", "", "", ""} : notification.about().split("\\|", 4);
+				message.setSubject("Une invitation à accéder à un espace santé");
+				message.setText("Bonjour,\n\n" + invitation[2] + " vous invite à accéder à son espace santé"
+						+ ("legal-representative".equals(invitation[3]) ? ", comme second représentant légal de l'enfant." : ", comme proche.")
+						+ "\nConnectez-vous à votre propre espace santé pour accepter ou refuser l'invitation "
+						+ invitation[1] + " avec ce code : " + invitation[0] + "\nSans réponse, l'invitation expire.\n");
+			}
 			case SPACE_OPENED -> {
 				message.setSubject("Votre espace santé est ouvert");
 				message.setText("Bonjour,\n\nVotre espace santé est ouvert depuis le " + when + ".\n" + look.replace("le consulter",

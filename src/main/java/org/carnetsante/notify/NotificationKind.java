@@ -31,6 +31,11 @@ public enum NotificationKind {
 	SPACE_CLOSED,
 	/** A closed space was reopened. */
 	SPACE_REOPENED,
+	/**
+	 * An invitation to a space (a delegate, a second legal representative), with its code; sent to an e-mail
+	 * address ({@link NotificationOutbox#ADDRESS_RECIPIENT}).
+	 */
+	SPACE_INVITATION,
 	/** The person came of age: their legal representatives no longer reach the space, which is now theirs. */
 	SPACE_COMING_OF_AGE
 }

@@ -39,6 +39,9 @@ public class NotificationOutbox {
 	 */
 	public static final String REGISTRY_RECIPIENT = "registry:";
 
+	/** Prefix of a recipient known by an e-mail address only (an invitee): the rest is the address. */
+	public static final String ADDRESS_RECIPIENT = "email:";
+
 	/** A notification to record: to whom (a space's patient id or a registry recipient), what, about what. */
 	public record ToAdd(String recipient, NotificationKind kind, String about) {}
 
@@ -94,7 +97,7 @@ public class NotificationOutbox {
 		// An information notice's activation code is kept no longer than it takes to e-mail it; a notice that goes
 		// by post keeps it for the letter (printed outside Carnet).
 		jdbc.update("UPDATE carnet_notification SET done_at = ?, outcome = ?, attempts = attempts + 1, claimed_until = NULL,"
-				+ " about = CASE WHEN kind = 'SPACE_NOTICE' AND ? = 'SENT' THEN NULL ELSE about END"
+				+ " about = CASE WHEN kind IN ('SPACE_NOTICE', 'SPACE_INVITATION') AND ? = 'SENT' THEN NULL ELSE about END"
 				+ " WHERE id = ? AND claimed_by = ?", Timestamp.from(clock.instant()), outcome, outcome, notification.id(),
 				notification.claim());
 	}

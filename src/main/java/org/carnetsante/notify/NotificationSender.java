@@ -78,7 +78,7 @@ public class NotificationSender implements SmartLifecycle {
 			return;
 		}
 		// The information notice is the law's, not a preference: it goes whatever the person chose for the rest.
-		if (notification.kind() != NotificationKind.SPACE_NOTICE
+		if (notification.kind() != NotificationKind.SPACE_NOTICE && notification.kind() != NotificationKind.SPACE_INVITATION
 				&& !preferences.wantsEmail(notification.patientId(), notification.kind())) {
 			outbox.done(notification, "NOT_WANTED");
 			return;
@@ -109,6 +109,9 @@ public class NotificationSender implements SmartLifecycle {
 	}
 
 	private Optional<String> emailOf(String patientId) {
+		if (patientId.startsWith(NotificationOutbox.ADDRESS_RECIPIENT)) {
+			return Optional.of(patientId.substring(NotificationOutbox.ADDRESS_RECIPIENT.length()));
+		}
 		if (patientId.startsWith(NotificationOutbox.REGISTRY_RECIPIENT)) {
 			return registryAddresses.emailOf(patientId.substring(NotificationOutbox.REGISTRY_RECIPIENT.length()));
 		}

@@ -259,6 +259,8 @@ public class AuthorizationServerConfig {
 					launch.patientOf(context.getAuthorization(), context.getAuthorizedScopes(), user).ifPresent(patient -> {
 						context.getClaims().claim(claims.patient(), patient);
 						putIfPresent(context, claims.relationship(), launch.relationshipOf(user, patient).orElse(null));
+						// A delegate is, in the space they open, the RelatedPerson the delegation names.
+						launch.actingAs(user, patient).ifPresent(relatedPerson -> context.getClaims().claim(claims.fhirUser(), relatedPerson));
 					});
 					// An emergency lasts one access token: a refreshed token is an ordinary one again.
 					if (AuthorizationGrantType.AUTHORIZATION_CODE.equals(context.getAuthorizationGrantType())) {

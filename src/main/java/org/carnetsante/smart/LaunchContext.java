@@ -64,6 +64,11 @@ public class LaunchContext {
 				.map(relationship -> CarnetCaller.SpaceRelationship.valueOf(relationship.name()));
 	}
 
+	/** Who the account is in the space the token opens, when not its own FHIR user (a delegate's RelatedPerson). */
+	public Optional<String> actingAs(UserAccounts.Account account, String patient) {
+		return accounts.actingAs(account.username(), patient);
+	}
+
 	/**
 	 * The emergency purpose a professional asked for in the authorization request, if any. Anyone else
 	 * asking for one is refused: an emergency is a professional's declaration, audited as such.

@@ -66,6 +66,10 @@ public class PatientCompartmentRules extends AuthorizationInterceptor {
 				.allow("the space's state").operation().named("$space-state").onInstance(patient).andAllowAllResponses().andThen()
 				.allow("closing the space").operation().named("$close").onInstance(patient).andAllowAllResponses().andThen()
 				.allow("reopening the space").operation().named("$reopen").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("inviting to the space").operation().named("$invite").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("the space's invitations").operation().named("$invitations").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("ending an invitation").operation().named("$end-invitation").onInstance(patient).andAllowAllResponses().andThen()
+				.allow("answering an invitation").operation().named("$answer-invitation").onServer().andAllowAllResponses().andThen()
 				// The messaging's operations judge the message as a read first (one outside the space answers as absent).
 				.allow("messages: read receipts").operation().named("$mark-read")
 						.onInstancesOfType(org.hl7.fhir.r4.model.Communication.class).andAllowAllResponses().andThen()

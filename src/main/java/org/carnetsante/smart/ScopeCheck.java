@@ -28,7 +28,7 @@ public class ScopeCheck {
 
 	/** Operations that change what is stored, and so need the update permission. */
 	private static final Set<String> WRITING_OPERATIONS = Set.of("$meta-add", "$meta-delete", "$reindex",
-			"$mark-read", "$remove-from-view", "$close", "$reopen");
+			"$mark-read", "$remove-from-view", "$close", "$reopen", "$invite", "$end-invitation");
 	/** A person's answer to the information notice, carried by a portal client: it writes a Patient (package space). */
 	private static final Set<String> SPACE_BY_CODE_OPERATIONS = Set.of("$activate", "$oppose");
 	/** Operations that create a resource of another type than the one they are called on: create on that type. */

@@ -71,6 +71,30 @@ public class UserAccounts implements UserDetailsService {
 				username, patientId, relationship.name(), until == null ? null : java.sql.Date.valueOf(until), username, patientId);
 	}
 
+	/**
+	 * Lets the account open another person's space as the given FHIR user (a delegate: the RelatedPerson the
+	 * delegation names), until a day (excluded) or without end.
+	 */
+	public void allowSpaceActingAs(String username, String patientId, Relationship relationship, String actingAs, LocalDate until) {
+		jdbc.update("DELETE FROM carnet_user_patient WHERE username = ? AND patient_id = ? AND relationship <> 'SELF'", username,
+				patientId);
+		jdbc.update("INSERT INTO carnet_user_patient (username, patient_id, relationship, valid_until, acting_as) SELECT ?, ?, ?, ?, ?"
+				+ " WHERE NOT EXISTS (SELECT 1 FROM carnet_user_patient WHERE username = ? AND patient_id = ?)", username, patientId,
+				relationship.name(), until == null ? null : java.sql.Date.valueOf(until), actingAs, username, patientId);
+	}
+
+	/** The account no longer opens this space for someone else (an ended delegation). */
+	public void forgetSpace(String username, String patientId) {
+		jdbc.update("DELETE FROM carnet_user_patient WHERE username = ? AND patient_id = ? AND relationship <> 'SELF'", username,
+				patientId);
+	}
+
+	/** Who the account is in this space, when not its own FHIR user (a delegate's RelatedPerson). */
+	public Optional<String> actingAs(String username, String patientId) {
+		return jdbc.queryForList("SELECT acting_as FROM carnet_user_patient WHERE username = ? AND patient_id = ?"
+				+ " AND acting_as IS NOT NULL", String.class, username, patientId).stream().findFirst();
+	}
+
 	/** The accounts whose own space this is. */
 	public List<String> holdersOf(String patientId) {
 		return jdbc.queryForList("SELECT username FROM carnet_user_patient WHERE patient_id = ? AND relationship = 'SELF'",

@@ -66,6 +66,19 @@ public class SpaceConfig {
 				space.lifecycle().portalClients()));
 	}
 
+	@Bean
+	public SpaceInvitations spaceInvitations(DataSource dataSource, DaoRegistry daos,
+			ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService transactions, org.carnetsante.notify.NotificationOutbox outbox,
+			org.carnetsante.smart.UserAccounts accounts, SpaceProperties space, java.time.Clock clock) {
+		return new SpaceInvitations(dataSource, daos, transactions, outbox, accounts, space.invitations(), clock);
+	}
+
+	@Bean
+	public org.carnetsante.fhir.FhirServerCustomizer spaceInvitationOperations(SpaceInvitations invitations,
+			org.carnetsante.access.AccessPolicyService policy, DaoRegistry daos) {
+		return server -> server.registerProvider(new InvitationOperations(invitations, new SpaceHolders(policy, daos)));
+	}
+
 	/** The provisioning endpoint: a longer path than the FHIR servlet's /fhir/*, not a FHIR interaction. */
 	@Bean
 	public org.springframework.boot.web.servlet.ServletRegistrationBean<ProvisioningServlet> provisioningEndpoint(

@@ -5,17 +5,11 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.LocalDate;
 import java.util.List;
 import org.carnetsante.access.AccessPolicyService;
-import org.carnetsante.access.Actor;
-import org.carnetsante.access.RequestAccess;
-import org.carnetsante.access.UniformNotFound;
 import org.carnetsante.smart.CallerFromToken;
 import org.carnetsante.smart.CarnetCaller;
 import org.hl7.fhir.r4.model.CodeType;
@@ -24,7 +18,6 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 
@@ -41,15 +34,13 @@ import org.hl7.fhir.r4.model.StringType;
 public class SpaceLifecycleOperations {
 
 	private final SpaceLifecycle lifecycle;
-	private final AccessPolicyService policy;
-	private final DaoRegistry daos;
+	private final SpaceHolders holders;
 	private final List<String> portalClients;
 
 	public SpaceLifecycleOperations(SpaceLifecycle lifecycle, AccessPolicyService policy, DaoRegistry daos,
 			List<String> portalClients) {
 		this.lifecycle = lifecycle;
-		this.policy = policy;
-		this.daos = daos;
+		this.holders = new SpaceHolders(policy, daos);
 		this.portalClients = List.copyOf(portalClients);
 	}
 
@@ -105,27 +96,8 @@ public class SpaceLifecycleOperations {
 		return answer;
 	}
 
-	/**
-	 * The patient or a legal representative in their own space, as the access policy sees it now (a
-	 * representative of someone who came of age no longer is). Anyone the policy keeps out of the space gets
-	 * the answer of a space that does not exist.
-	 */
 	private CarnetCaller requireHolder(RequestDetails request, String patientId) {
-		Patient patient;
-		try {
-			patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
-		} catch (ResourceNotFoundException | ResourceGoneException absent) {
-			throw UniformNotFound.notKnown("Patient/" + patientId);
-		}
-		if (!policy.decideAndRecord(request, patient).allowed()) {
-			throw UniformNotFound.notKnown("Patient/" + patientId);
-		}
-		RequestAccess access = RequestAccess.of(request);
-		Actor actor = access == null ? null : access.actor();
-		if (actor == null || !actor.holdsSpace(patientId)) {
-			throw new ForbiddenOperationException("A space's state is changed by the patient and their legal representatives only");
-		}
-		return access.caller();
+		return holders.require(request, patientId, "A space's state").caller();
 	}
 
 	private CarnetCaller portal(RequestDetails request) {

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lifecycle the states of a space and their deadlines
  * @param opening the job that opens the spaces whose opposition period ended
  * @param provisioning the intake of the insured registry
+ * @param invitations invitations of delegates and second legal representatives
  */
 @ConfigurationProperties("carnet.space")
 public record SpaceProperties(
@@ -22,7 +23,8 @@ public record SpaceProperties(
 				"urn:oid:1.2.250.1.213.1.4.11"}) List<String> insSystems,
 		@DefaultValue Lifecycle lifecycle,
 		@DefaultValue Opening opening,
-		@DefaultValue Provisioning provisioning) {
+		@DefaultValue Provisioning provisioning,
+		@DefaultValue Invitations invitations) {
 
 	public SpaceProperties {
 		insSystems = List.copyOf(insSystems);
@@ -47,6 +49,16 @@ public record SpaceProperties(
 			portalClients = List.copyOf(portalClients);
 		}
 	}
+
+	/**
+	 * @param validity how long an invitation waits for its answer before it expires
+	 * @param codeAttempts wrong codes an invitation takes before it is refused for good
+	 * @param longestDelegation how far ahead a delegation may end
+	 */
+	public record Invitations(
+			@DefaultValue("P14D") Period validity,
+			@DefaultValue("5") int codeAttempts,
+			@DefaultValue("P1Y") Period longestDelegation) {}
 
 	/**
 	 * @param enabled whether this node takes part in opening spaces (one node at a time does)

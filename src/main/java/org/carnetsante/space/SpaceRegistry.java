@@ -216,6 +216,11 @@ public class SpaceRegistry {
 	}
 
 	private String newCode() {
+		return newCode(random);
+	}
+
+	/** A new code to type from a letter or an e-mail (activation, invitation). */
+	static String newCode(SecureRandom random) {
 		char[] code = new char[CODE_LENGTH];
 		for (int i = 0; i < CODE_LENGTH; i++) {
 			code[i] = CODE_ALPHABET[random.nextInt(CODE_ALPHABET.length)];
