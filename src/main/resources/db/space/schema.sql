@@ -89,3 +89,5 @@ CREATE TABLE IF NOT EXISTS carnet_space_invitation (
     related_person_id varchar(100)
 );
 CREATE INDEX IF NOT EXISTS carnet_space_invitation_patient ON carnet_space_invitation (patient_id);
+-- A delegate may manage the space's settings that are not consents (its notification preferences).
+ALTER TABLE carnet_space_invitation ADD COLUMN IF NOT EXISTS settings_right boolean DEFAULT false NOT NULL;

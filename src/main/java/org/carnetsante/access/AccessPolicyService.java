@@ -246,6 +246,12 @@ public class AccessPolicyService implements IConsentService {
 	}
 
 	/** Whether the space's rules grant the request's actor this action on the resource (a delegation's right). */
+	/** Whether the request's caller, a delegate, holds this right of their delegation over the whole space. */
+	public boolean grantsOnTheSpace(RequestDetails request, String action) {
+		RequestAccess access = RequestAccess.of(request);
+		return access != null && access.actor().role() == Actor.Role.DELEGATE && grants(access, action, null);
+	}
+
 	boolean grants(RequestAccess access, String action, ResourceFacts resource) {
 		// A right of a relative: granted to their RelatedPerson (the identity they write under), not to other keys.
 		String fhirUser = access.caller().fhirUser();

@@ -33,6 +33,8 @@ public record AccessRule(
 	/** A delegation that says so lets the delegate reply to messages in the space (issue 14). */
 	public static final String DELEGATION_RIGHTS = "https://carnet.example/ig/CodeSystem/delegation-right";
 	public static final String REPLY_TO_MESSAGES = DELEGATION_RIGHTS + "|reply-to-messages";
+	/** A delegate may manage the space's settings that are not consents: its notification preferences. */
+	public static final String MANAGE_SETTINGS = DELEGATION_RIGHTS + "|manage-settings";
 
 	public enum Origin {
 		CONSENT,

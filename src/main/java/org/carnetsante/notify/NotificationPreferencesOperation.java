@@ -24,15 +24,17 @@ import org.hl7.fhir.r4.model.Parameters;
 public class NotificationPreferencesOperation {
 
 	private final NotificationPreferences preferences;
+	private final org.carnetsante.access.AccessPolicyService policy;
 
-	public NotificationPreferencesOperation(NotificationPreferences preferences) {
+	public NotificationPreferencesOperation(NotificationPreferences preferences, org.carnetsante.access.AccessPolicyService policy) {
 		this.preferences = preferences;
+		this.policy = policy;
 	}
 
 	@Operation(name = "$notification-preferences", typeName = "Patient", idempotent = true)
 	public Parameters notificationPreferences(@IdParam IdType patient, RequestDetails request,
 			@OperationParam(name = "preference") List<Parameters.ParametersParameterComponent> changes) {
-		requireOwnSpace(request, patient.getIdPart());
+		requireOwnSpace(request, patient.getIdPart(), policy);
 		if (changes != null) {
 			for (Parameters.ParametersParameterComponent change : changes) {
 				preferences.setEmail(patient.getIdPart(), kindOf(change), emailOf(change));
@@ -64,11 +66,15 @@ public class NotificationPreferencesOperation {
 				.orElseThrow(() -> new InvalidRequestException("each preference has email (true or false)"));
 	}
 
-	private static void requireOwnSpace(RequestDetails request, String patient) {
+	/** The patient, a legal representative, or a delegate whose delegation grants managing the settings. */
+	private static void requireOwnSpace(RequestDetails request, String patient, org.carnetsante.access.AccessPolicyService policy) {
 		RequestAccess access = RequestAccess.of(request);
 		Actor actor = access == null ? null : access.actor();
-		if (actor == null || !actor.holdsSpace(patient)) {
-			throw new ForbiddenOperationException("Notification preferences are set by the patient and their legal representatives");
+		boolean delegatedSettings = actor != null && actor.role() == Actor.Role.DELEGATE && patient.equals(actor.patient())
+				&& policy.grantsOnTheSpace(request, org.carnetsante.access.AccessRule.MANAGE_SETTINGS);
+		if (actor == null || !(actor.holdsSpace(patient) || delegatedSettings)) {
+			throw new ForbiddenOperationException("Notification preferences are set by the patient, their legal representatives"
+					+ " and a delegate granted the management of the settings");
 		}
 	}
 }

@@ -59,7 +59,7 @@ public class NotifyConfig {
 		jpaInterceptors.registerInterceptor(new SubscriptionRules(subscribableTypes,
 				notify.subscriptions().allowedEndpoints(), notify.subscriptions().allowPrivateAddresses()));
 		jpaInterceptors.registerInterceptor(new SubscriptionDeliveryPolicy(daos, policy));
-		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences));
+		return server -> server.registerProvider(new NotificationPreferencesOperation(preferences, policy));
 	}
 
 	/** HAPI's subscription submitter, for the changes a subscription can be about only. */

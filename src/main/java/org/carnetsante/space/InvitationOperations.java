@@ -45,26 +45,36 @@ public class InvitationOperations {
 	@Operation(name = "$invite", typeName = "Patient")
 	public Parameters invite(@IdParam IdType patient, RequestDetails request,
 			@OperationParam(name = "kind", min = 1, max = 1) CodeType kind,
-			@OperationParam(name = "email", min = 1, max = 1) StringType email,
+			@OperationParam(name = "email", max = 1) StringType email,
+			@OperationParam(name = "ins", max = 1) org.hl7.fhir.r4.model.Identifier ins,
 			@OperationParam(name = "name", min = 1, max = 1) StringType name,
 			@OperationParam(name = "end", max = 1) DateType end,
-			@OperationParam(name = "reply-to-messages", max = 1) BooleanType replyToMessages) {
+			@OperationParam(name = "reply-to-messages", max = 1) BooleanType replyToMessages,
+			@OperationParam(name = "manage-settings", max = 1) BooleanType manageSettings) {
 		SpaceHolders.Holder holder = holders.require(request, patient.getIdPart(), "Inviting someone to a space");
 		SpaceInvitations.Kind invited = switch (kind.getValue() == null ? "" : kind.getValue()) {
 			case "delegate" -> SpaceInvitations.Kind.DELEGATE;
 			case "legal-representative" -> SpaceInvitations.Kind.LEGAL_REPRESENTATIVE;
 			default -> throw new InvalidRequestException("kind is delegate or legal-representative");
 		};
-		String address = email.getValue() == null ? "" : email.getValue().trim();
-		if (address.length() > MAX_EMAIL || !address.matches("^[^@\\s|]+@[^@\\s|]+\\.[^@\\s|]+$")) {
+		if ((email == null) == (ins == null)) {
+			throw new InvalidRequestException("The invitee is named by email or by ins (Identifier: system and value), one of them");
+		}
+		String address = email == null || email.getValue() == null ? null : email.getValue().trim();
+		if (email != null && (address.length() > MAX_EMAIL || !address.matches("^[^@\\s|]+@[^@\\s|]+\\.[^@\\s|]+$"))) {
 			throw new InvalidRequestException("email is the invitee's e-mail address");
+		}
+		if (ins != null && (!ins.hasSystem() || !ins.hasValue())) {
+			throw new InvalidRequestException("ins is an Identifier with its system (INS OID) and value");
 		}
 		String who = name.getValue() == null ? "" : name.getValue().trim();
 		if (who.isEmpty() || who.length() > MAX_NAME) {
 			throw new InvalidRequestException("name is the invitee's name, at most " + MAX_NAME + " characters");
 		}
 		LocalDate until = end == null || end.getValue() == null ? null : LocalDate.parse(end.getValueAsString().substring(0, 10));
-		String id = invitations.invite(holder, invited, address, who, replyToMessages != null && replyToMessages.booleanValue(), until);
+		String id = invitations.invite(holder, invited, address, ins == null ? null : ins.getSystem() + "|" + ins.getValue().trim(), who,
+				new SpaceInvitations.Rights(replyToMessages != null && replyToMessages.booleanValue(),
+						manageSettings != null && manageSettings.booleanValue()), until);
 		return describe(invitations.find(id).orElseThrow(), invitations.now());
 	}
 
@@ -116,6 +126,7 @@ public class InvitationOperations {
 			answer.addParameter("end", new InstantType(java.util.Date.from(invitation.periodEnd())));
 		}
 		answer.addParameter("reply-to-messages", new BooleanType(invitation.replyRight()));
+		answer.addParameter("manage-settings", new BooleanType(invitation.settingsRight()));
 		return answer;
 	}
 }

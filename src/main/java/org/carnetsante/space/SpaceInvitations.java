@@ -54,7 +54,8 @@ public class SpaceInvitations {
 
 	/** An invitation as stored; {@link #stateAt} tells an expired one. */
 	public record Invitation(String id, String patientId, Kind kind, String email, String name, String codeHash, boolean replyRight,
-			Instant periodEnd, String state, Instant createdAt, Instant expiresAt, int failedCodes, String answeredBy, String consentId) {
+			Instant periodEnd, String state, Instant createdAt, Instant expiresAt, int failedCodes, String answeredBy, String consentId,
+			boolean settingsRight) {
 
 		String stateAt(Instant now) {
 			return "PENDING".equals(state) && !now.isBefore(expiresAt) ? "EXPIRED" : state;
@@ -63,7 +64,7 @@ public class SpaceInvitations {
 
 	static final String NO_MATCH = "No invitation in progress matches this invitation and code";
 	private static final String INVITATION_COLUMNS = "id, patient_id, kind, invitee_email, invitee_name, code_hash, reply_right,"
-			+ " period_end, state, created_at, expires_at, failed_codes, answered_by, consent_id";
+			+ " period_end, state, created_at, expires_at, failed_codes, answered_by, consent_id, settings_right";
 
 	private final JdbcTemplate jdbc;
 	private final DaoRegistry daos;
@@ -85,8 +86,16 @@ public class SpaceInvitations {
 		this.clock = clock;
 	}
 
-	/** Records an invitation and e-mails its code to the invitee; answers its id. */
-	public String invite(SpaceHolders.Holder inviter, Kind kind, String email, String name, boolean replyRight, LocalDate end) {
+	/** The rights a delegation grants besides reading. */
+	public record Rights(boolean replyToMessages, boolean manageSettings) {}
+
+	/**
+	 * Records an invitation and e-mails its code to the invitee (to {@code email}, or to the address the
+	 * registry or the invitee's own space knows for {@code ins}); answers its id. An INS without a known
+	 * address gets an invitation all the same, that no one receives: the answer does not tell whether the INS
+	 * is known.
+	 */
+	public String invite(SpaceHolders.Holder inviter, Kind kind, String email, String ins, String name, Rights rights, LocalDate end) {
 		Instant now = clock.instant();
 		if (kind == Kind.LEGAL_REPRESENTATIVE) {
 			LocalDate comingOfAge = inviter.patient().hasBirthDate()
@@ -102,17 +111,23 @@ public class SpaceInvitations {
 				throw invalid("A delegation ends on a date (end) after today and at most " + settings.longestDelegation() + " ahead");
 			}
 		}
+		String address = email != null ? email : addressOf(ins).orElse(null);
 		String id = UUID.randomUUID().toString();
 		String code = SpaceRegistry.newCode(random);
 		Instant periodEnd = end == null ? null : end.plusDays(1).atStartOfDay(SpaceLifecycle.LEGAL_ZONE).toInstant();
 		transactions.withSystemRequest().execute(() -> {
 			jdbc.update("INSERT INTO carnet_space_invitation (id, patient_id, kind, invitee_email, invitee_name, code_hash, reply_right,"
-					+ " period_end, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)", id,
-					inviter.patient().getIdElement().getIdPart(), kind.name(), email, name, SpaceRegistry.codeHash(id, code), replyRight,
+					+ " period_end, state, created_at, expires_at, settings_right) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)", id,
+					inviter.patient().getIdElement().getIdPart(), kind.name(), address == null ? "" : address, name,
+					SpaceRegistry.codeHash(id, code), kind == Kind.DELEGATE && rights.replyToMessages(),
 					periodEnd == null ? null : Timestamp.from(periodEnd), Timestamp.from(now),
-					Timestamp.from(now.atZone(SpaceLifecycle.LEGAL_ZONE).plus(settings.validity()).toInstant()));
-			outbox.add(NotificationOutbox.ADDRESS_RECIPIENT + email, NotificationKind.SPACE_INVITATION,
-					code + "|" + id + "|" + inviter.caller().name() + "|" + (kind == Kind.DELEGATE ? "delegate" : "legal-representative"));
+					Timestamp.from(now.atZone(SpaceLifecycle.LEGAL_ZONE).plus(settings.validity()).toInstant()),
+					kind == Kind.DELEGATE && rights.manageSettings());
+			if (address != null) {
+				outbox.add(NotificationOutbox.ADDRESS_RECIPIENT + address, NotificationKind.SPACE_INVITATION,
+						code + "|" + id + "|" + inviter.caller().name().replace('|', ' ') + "|"
+								+ (kind == Kind.DELEGATE ? "delegate" : "legal-representative"));
+			}
 		});
 		return id;
 	}
@@ -189,6 +204,30 @@ public class SpaceInvitations {
 		return find(id).orElseThrow();
 	}
 
+	/** Where a person known by INS is e-mailed: the registry's address, else their space's. */
+	private Optional<String> addressOf(String ins) {
+		Optional<String> registered = jdbc.queryForList("SELECT email FROM carnet_space_registry WHERE ins = ? AND email IS NOT NULL",
+				String.class, ins).stream().findFirst();
+		if (registered.isPresent()) {
+			return registered;
+		}
+		for (String patientId : jdbc.queryForList("SELECT patient_id FROM carnet_space_ins WHERE ins = ?", String.class, ins)) {
+			try {
+				Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
+				Optional<String> address = patient.getTelecom().stream()
+						.filter(contact -> contact.getSystem() == ContactPoint.ContactPointSystem.EMAIL && contact.hasValue())
+						.map(ContactPoint::getValue).findFirst();
+				if (address.isPresent()) {
+					return address;
+				}
+			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException
+					| ca.uhn.fhir.rest.server.exceptions.ResourceGoneException gone) {
+				// no address there
+			}
+		}
+		return Optional.empty();
+	}
+
 	public List<Invitation> of(String patientId) {
 		return jdbc.query("SELECT " + INVITATION_COLUMNS + " FROM carnet_space_invitation WHERE patient_id = ? ORDER BY created_at DESC",
 				SpaceInvitations::invitation, patientId);
@@ -208,7 +247,9 @@ public class SpaceInvitations {
 		person.setActive(true);
 		person.setPatient(new Reference("Patient/" + invitation.patientId()));
 		person.addName().setText(invitation.name());
-		person.addTelecom().setSystem(ContactPoint.ContactPointSystem.EMAIL).setValue(invitation.email());
+		if (!invitation.email().isEmpty()) {
+			person.addTelecom().setSystem(ContactPoint.ContactPointSystem.EMAIL).setValue(invitation.email());
+		}
 		return person;
 	}
 
@@ -235,6 +276,10 @@ public class SpaceInvitations {
 			String[] right = AccessRule.REPLY_TO_MESSAGES.split("\\|");
 			provision.addAction(new CodeableConcept(new Coding(right[0], right[1], null)));
 		}
+		if (invitation.settingsRight()) {
+			String[] right = AccessRule.MANAGE_SETTINGS.split("\\|");
+			provision.addAction(new CodeableConcept(new Coding(right[0], right[1], null)));
+		}
 		return consent;
 	}
 
@@ -250,6 +295,7 @@ public class SpaceInvitations {
 		Timestamp end = row.getTimestamp(8);
 		return new Invitation(row.getString(1), row.getString(2), Kind.valueOf(row.getString(3)), row.getString(4), row.getString(5),
 				row.getString(6), row.getBoolean(7), end == null ? null : end.toInstant(), row.getString(9),
-				row.getTimestamp(10).toInstant(), row.getTimestamp(11).toInstant(), row.getInt(12), row.getString(13), row.getString(14));
+				row.getTimestamp(10).toInstant(), row.getTimestamp(11).toInstant(), row.getInt(12), row.getString(13), row.getString(14),
+				row.getBoolean(15));
 	}
 }

@@ -54,7 +54,7 @@ class InvitationsTest extends CarnetServerTest {
 		String address = "anne-" + UUID.randomUUID() + "@example.org";
 		HttpResponse<String> invited = operation(space.patientToken(), "Patient/" + claire + "/$invite", parameters(Map.of(
 				"kind", "valueCode:delegate", "email", "valueString:" + address, "name", "valueString:Anne Martin",
-				"end", "valueDate:" + LocalDate.now().plusDays(30))));
+				"end", "valueDate:" + LocalDate.now().plusDays(30), "manage-settings", "valueBoolean:true")));
 		assertThat(invited.statusCode()).as(invited.body()).isEqualTo(200);
 		assertThat(parameter(invited, "state")).isEqualTo("pending");
 		String[] invitation = invitationIn(mailTo(address));
@@ -77,6 +77,9 @@ class InvitationsTest extends CarnetServerTest {
 		String document = space.id(TestSpace.Item.CONSULTATION);
 		assertThat(get(document, delegate).statusCode()).isEqualTo(200);
 		assertThat(get("Consent?patient=Patient/" + claire, delegate).statusCode()).isEqualTo(403);
+		// Granted the settings: she manages Claire's notification preferences (a delegate without the right may not).
+		assertThat(get("Patient/" + claire + "/$notification-preferences", delegate).statusCode()).isEqualTo(200);
+		assertThat(get("Patient/" + claire + "/$notification-preferences", space.delegateToken()).statusCode()).isEqualTo(403);
 		HttpResponse<String> listed = operation(space.patientToken(), "Patient/" + claire + "/$invitations", "{\"resourceType\":\"Parameters\"}");
 		assertThat(listed.body()).contains("\"accepted\"").contains("Anne Martin");
 		// A delegate invites no one and ends nothing.
@@ -131,6 +134,29 @@ class InvitationsTest extends CarnetServerTest {
 		assertThat(unknown.body()).isEqualTo(late.body());
 		assertThat(operation(space.patientToken(), "Patient/" + claire + "/$invitations", "{\"resourceType\":\"Parameters\"}").body())
 				.contains("\"expired\"");
+	}
+
+	@Test
+	void aPersonInvitedByInsGetsTheCodeAtTheAddressTheirSpaceKnowsAndAnUnknownInsIsAnsweredAlike() throws Exception {
+		String claire = space.id(TestSpace.Item.PATIENT).replace("Patient/", "");
+		String nir = Fixtures.randomNir();
+		String address = "marc-" + UUID.randomUUID() + "@example.org";
+		org.hl7.fhir.r4.model.Patient marc = Fixtures.insPatient(nir, "Martin", "Marc");
+		marc.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue(address);
+		fhirClient().create().resource(marc).execute();
+		HttpResponse<String> known = operation(space.patientToken(), "Patient/" + claire + "/$invite",
+				"{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"kind\",\"valueCode\":\"delegate\"},"
+						+ "{\"name\":\"ins\",\"valueIdentifier\":{\"system\":\"" + Fixtures.INS_DEMO_SYSTEM + "\",\"value\":\"" + nir + "\"}},"
+						+ "{\"name\":\"name\",\"valueString\":\"Marc\"},{\"name\":\"end\",\"valueDate\":\"" + LocalDate.now().plusDays(3) + "\"}]}");
+		assertThat(known.statusCode()).as(known.body()).isEqualTo(200);
+		assertThat(invitationIn(mailTo(address))[0]).isEqualTo(parameter(known, "id"));
+		HttpResponse<String> unknown = operation(space.patientToken(), "Patient/" + claire + "/$invite",
+				"{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"kind\",\"valueCode\":\"delegate\"},"
+						+ "{\"name\":\"ins\",\"valueIdentifier\":{\"system\":\"" + Fixtures.INS_DEMO_SYSTEM + "\",\"value\":\""
+						+ Fixtures.randomNir() + "\"}},{\"name\":\"name\",\"valueString\":\"Marc\"},{\"name\":\"end\",\"valueDate\":\""
+						+ LocalDate.now().plusDays(3) + "\"}]}");
+		assertThat(unknown.statusCode()).isEqualTo(200);
+		assertThat(parameter(unknown, "state")).isEqualTo(parameter(known, "state"));
 	}
 
 	// ---- helpers
