@@ -195,6 +195,15 @@ class DemoData {
 			daos.getSystemDao().transaction(new SystemRequestDetails(), bundle);
 			return;
 		}
+		// A permit with an end date in the guide (Marie's for her nurse) would run out a few weeks after the
+		// guide was written, and the walkthrough with it: in the demo it runs from a month before the demo's
+		// first start to a year after it.
+		if (example instanceof org.hl7.fhir.r4.model.Consent consent && consent.getProvision().getPeriod().hasEnd()) {
+			java.time.Instant now = java.time.Instant.now();
+			consent.getProvision().getPeriod()
+					.setStart(java.util.Date.from(now.minus(30, java.time.temporal.ChronoUnit.DAYS)))
+					.setEnd(java.util.Date.from(now.plus(365, java.time.temporal.ChronoUnit.DAYS)));
+		}
 		store(example);
 	}
 
