@@ -20,6 +20,8 @@
 # log on) instead of this jar with them off: the same workload compares two builds (before/after a change).
 # Usage: bench/access-policy.sh [rounds 5] [seconds 20] [patients 100] [documents 20] [connections 8] [warm-up seconds 60]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 
 rounds=${1:-5}
@@ -28,8 +30,8 @@ patients=${3:-100}
 documents=${4:-20}
 connections=${5:-8}
 warmup=${6:-60}
-on_port=${CARNET_BENCH_PORT:-18091}
-off_port=$((on_port + 1))
+on_port=${CARNET_BENCH_PORT:-$(free_port)}
+off_port=$(free_port)
 command -v wrk > /dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
 ./mvnw -B -q -DskipTests -Dconformance.skip=true package

@@ -64,7 +64,8 @@ fi
 work=$(mktemp -d)
 stamp=$(date +%s)
 declare -A port db pid base
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib/ports.sh
+. bench/lib/ports.sh
 for name in "${servers[@]}"; do
   port[$name]=$(free_port)
   db[$name]="carnet_docs_${name//-/_}_$stamp"
@@ -121,6 +122,9 @@ ready() { # name [demo]: waits for /metadata (and the demo data); at most CARNET
     [ "$SECONDS" -lt "$deadline" ] || { echo "$name did not answer in time" >&2; tail -40 "$work/$name.log"; exit 1; }
     sleep 1
   done
+  listens_on "${pid[$name]}" "${port[$name]}" || {
+    echo "$name: another process answers on port ${port[$name]}, not the server this script started" >&2
+    ss -ltnpH "sport = :${port[$name]}" >&2; exit 1; }
   if [ "$name" != starter ] && [ "${2:-demo}" = demo ]; then
     until grep -q "Demo profile: loaded" "$work/$name.log"; do
       [ "$SECONDS" -lt "$deadline" ] || { echo "$name did not load its demo data in time" >&2; tail -40 "$work/$name.log"; exit 1; }

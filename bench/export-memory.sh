@@ -20,7 +20,8 @@ jar=$(carnet_jar)
 work=$(mktemp -d)
 db="carnet_export_memory_$(date +%s)"
 psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $db"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib/ports.sh
+. bench/lib/ports.sh
 server=""
 cleanup() {
   [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }

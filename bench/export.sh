@@ -30,7 +30,8 @@ war=$(starter_war)
 
 work=$(mktemp -d)
 stamp=$(date +%s)
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib/ports.sh
+. bench/lib/ports.sh
 declare -A port db pid base
 servers=(carnet starter)
 for name in "${servers[@]}" filler; do port[$name]=$(free_port); done

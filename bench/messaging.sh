@@ -16,6 +16,8 @@
 # Needs wrk, python3, openssl, psql, PostgreSQL on 127.0.0.1:5432 (trust). CARNET_JAR: a jar already built.
 # Usage: bench/messaging.sh [seconds 20] [patients 50] [connections 4] [warm-up seconds 20]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 
 seconds=${1:-20}
@@ -31,7 +33,7 @@ fi
 
 work=$(mktemp -d)
 database="carnet_messaging_$(date +%s)"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://localhost:$port"
 psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $database"
 pid=""

@@ -41,7 +41,8 @@ new_database() {
   echo "$database"
 }
 query() { psql -h 127.0.0.1 -U postgres -d "$1" -tA -c "$2"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib/ports.sh
+. bench/lib/ports.sh
 
 echo "cores: $(nproc)   java: $(java -version 2>&1 | head -n 1)"
 python3 bench/lib/registry_gen.py "$work/small.ndjson" "$small" > /dev/null

@@ -7,6 +7,8 @@
 # Needs python3, psql, wrk, openssl; CARNET_JAR and CARNET_STARTER_WAR as for documents.sh.
 # Usage: bench/reads.sh [rounds 2] [warm 100] [seconds 40]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 rounds=${1:-2}
 warm=${2:-100}
@@ -28,7 +30,7 @@ trap cleanup EXIT
 
 measure() { # name → "requests/s R latency-ms … cpu-ms/read C"
   local name=$1 port base
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   database="carnet_reads_${name}_$(date +%s)"
   psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $database"
   rm -rf "$work/data"; mkdir -p "$work/data"

@@ -15,6 +15,8 @@
 # to record a Java Flight Recording of the computation into (profile).
 # Usage: bench/reminders.sh [spaces 1000] [immunizations per space 2]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 
 spaces=${1:-1000}
@@ -27,7 +29,7 @@ fi
 
 work=$(mktemp -d)
 database="carnet_reminders_$(date +%s)"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://localhost:$port"
 psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $database"
 pid=""

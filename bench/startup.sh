@@ -3,10 +3,12 @@
 # heap it holds once started, on the embedded default (H2 + local Lucene) and on PostgreSQL.
 # Prints one row per run and a median per database. Usage: bench/startup.sh [runs, default 3]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 
 runs=${1:-3}
-port=${CARNET_BENCH_PORT:-18080}
+port=${CARNET_BENCH_PORT:-$(free_port)}
 pg_url=${CARNET_BENCH_PG_SERVER:-jdbc:postgresql://127.0.0.1:5432}
 # Always the current code: the jar is rebuilt (tests skipped, they are not what is measured).
 ./mvnw -B -q -DskipTests package

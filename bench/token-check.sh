@@ -6,11 +6,13 @@
 # at concurrency 1; the difference of the mean latencies is the token check. A full token-checked read
 # of a Patient is given for scale. Needs wrk (Debian package wrk). Usage: bench/token-check.sh [rounds, default 3] [seconds, default 10]
 set -euo pipefail
+# shellcheck source=lib/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 cd "$(dirname "$0")/.."
 
 rounds=${1:-3}
 seconds=${2:-10}
-port=${CARNET_BENCH_PORT:-18080}
+port=${CARNET_BENCH_PORT:-$(free_port)}
 command -v wrk > /dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
 ./mvnw -B -q -DskipTests package

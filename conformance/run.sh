@@ -13,8 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-carnet_port=${CARNET_CONFORMANCE_PORT:-18080}
-keycloak_port=${KEYCLOAK_CONFORMANCE_PORT:-18180}
+# shellcheck source=../bench/lib/ports.sh
+. ../bench/lib/ports.sh
+# Free ports unless given: a fixed port could be answered by another process (checked below anyway).
+carnet_port=${CARNET_CONFORMANCE_PORT:-$(free_port)}
+keycloak_port=${KEYCLOAK_CONFORMANCE_PORT:-$(free_port)}
 keycloak_version=26.4.7
 keycloak_java=${KEYCLOAK_JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/temurin-[3-9]* 2>/dev/null | head -n 1 || true)}
 jar=$(ls ../target/carnet-*.jar | grep -v original | head -n 1)
@@ -27,13 +30,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() { # url, pid, log, seconds
-  for _ in $(seq 1 "$4"); do
-    curl -sf -o /dev/null "$1" && return 0
-    kill -0 "$2" 2>/dev/null || { echo "process for $1 died:"; tail -40 "$3"; return 1; }
-    sleep 1
-  done
-  echo "$1 did not answer in $4 s"; tail -40 "$3"; return 1
+for tool in node curl psql ss; do
+  command -v "$tool" > /dev/null || { echo "conformance/run.sh needs $tool (README.md, Test)"; exit 1; }
+done
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || {
+  echo "conformance/run.sh needs Chromium at ${CHROMIUM:-/usr/bin/chromium}: apt-get install -y chromium (or set CHROMIUM)"
+  exit 1
 }
 
 start_carnet() { # log file, extra arguments…
@@ -43,9 +45,9 @@ start_carnet() { # log file, extra arguments…
     --carnet.fhir.data-dir="$work/carnet-data-$RANDOM" "$@" > "$log" 2>&1 &
   carnet_pid=$!
   pids+=("$carnet_pid")
-  wait_for "http://localhost:$carnet_port/fhir/metadata" "$carnet_pid" "$log" 240
-  for _ in $(seq 1 60); do grep -q "Demo profile: loaded" "$log" && return 0; sleep 1; done
-  echo "demo data not loaded"; tail -40 "$log"; return 1
+  # Readiness turns UP once the demo data is loaded (DemoData runs before the application is ready).
+  wait_until_answers "http://localhost:$carnet_port/actuator/health/readiness" "$carnet_pid" "$carnet_port" "$log" 300
+  grep -q "Demo profile: loaded" "$log" || { echo "Carnet is ready but did not load its demo data:"; tail -40 "$log"; return 1; }
 }
 
 stop_carnet() {
@@ -65,7 +67,8 @@ cp ../docker/keycloak/carnet-realm.json "$keycloak_home/data/import/"
 JAVA_HOME="$keycloak_java" "$keycloak_home/bin/kc.sh" start-dev --http-port="$keycloak_port" --import-realm \
   > "$work/keycloak.log" 2>&1 &
 pids+=("$!")
-wait_for "http://localhost:$keycloak_port/realms/carnet/.well-known/openid-configuration" "$!" "$work/keycloak.log" 180
+wait_until_answers "http://localhost:$keycloak_port/realms/carnet/.well-known/openid-configuration" "$!" "$keycloak_port" \
+  "$work/keycloak.log" 180
 issuer="http://localhost:$keycloak_port/realms/carnet"
 
 # 2. Carnet trusting Keycloak.

@@ -1,13 +1,15 @@
 // SMART App Launch driven by the SMART JavaScript client library (fhirclient, as published on npm) in
-// headless Chromium: a patient web app on http://localhost:8000 launches standalone against Carnet,
+// headless Chromium: a patient web app at http://localhost:8000 launches standalone against Carnet,
 // Marie Dupont logs in, picks her own space, approves the consent page, and the app reads her Patient
 // and lists her DocumentReferences. Needs a Carnet server with the demo profile at CARNET_URL.
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const carnet = process.env.CARNET_URL ?? 'http://localhost:8080';
-const appPort = 8000; // the demo patient app's registered redirect URI is http://localhost:8000/callback
+// The demo patient app's registered redirect URI is http://localhost:8000/callback. The browser is served
+// the app's pages for that origin by request interception: nothing listens on port 8000, so no other
+// process can hold it or answer in the app's place.
+const appOrigin = 'http://localhost:8000';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const fhirClientJs = readFileSync(new URL('./node_modules/fhirclient/build/fhir-client.js', import.meta.url));
 
@@ -32,14 +34,7 @@ const callbackPage = page(`
     });
   }).catch((error) => { document.getElementById('result').textContent = 'ERROR ' + error; });`);
 
-const app = createServer((request, response) => {
-  const path = new URL(request.url, 'http://localhost').pathname;
-  const body = path === '/fhir-client.js' ? fhirClientJs : path === '/launch' ? launchPage
-    : path === '/callback' ? callbackPage : null;
-  response.writeHead(body ? 200 : 404, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : 'text/html' });
-  response.end(body ?? 'not found');
-});
-await new Promise((resolve) => app.listen(appPort, '127.0.0.1', resolve));
+const appPages = { '/fhir-client.js': fhirClientJs, '/launch': launchPage, '/callback': callbackPage };
 
 const browser = await chromium.launch({
   executablePath: chromiumPath,
@@ -50,7 +45,13 @@ let passed = 0;
 let failed = 0;
 try {
   const tab = await browser.newPage();
-  await tab.goto(`http://localhost:${appPort}/launch`);
+  await tab.route(`${appOrigin}/**`, (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const body = appPages[path];
+    route.fulfill({ status: body ? 200 : 404, body: body ?? 'not found',
+      contentType: path.endsWith('.js') ? 'text/javascript' : 'text/html' });
+  });
+  await tab.goto(`${appOrigin}/launch`);
   await tab.waitForURL(/\/login/, { timeout: 30000 });
   await tab.fill('#username', 'marie.dupont');
   await tab.fill('#password', 'demo');
@@ -79,7 +80,6 @@ try {
   failed++;
 } finally {
   await browser.close();
-  app.close();
 }
 console.log(`conformance: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

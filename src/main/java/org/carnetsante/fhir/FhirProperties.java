@@ -7,7 +7,7 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * {@code carnet.fhir.*}: how the FHIR endpoint at {@code /fhir} behaves. Every key is listed with its
- * default in the README's configuration table.
+ * default in docs/configuration.md.
  *
  * @param dataDir folder for the embedded database and the local full-text index
  * @param serverAddress public base URL (e.g. behind a reverse proxy); empty means "as the request says"
