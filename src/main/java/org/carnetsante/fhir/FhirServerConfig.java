@@ -8,7 +8,6 @@ import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.parser.StrictErrorHandler;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -50,6 +49,7 @@ public class FhirServerConfig {
 			DatabaseBackedPagingProvider pagingProvider,
 			CarnetCapabilityStatement capabilityStatement,
 			ObjectProvider<FhirServerCustomizer> customizers,
+			ObjectProvider<OpenApiCustomizer> openApiCustomizers,
 			FhirProperties fhir) {
 		// Unknown elements and invalid values in a request are refused (400), not silently dropped:
 		// a misspelt clinical field must not vanish from a patient's record.
@@ -65,7 +65,8 @@ public class FhirServerConfig {
 				.filter(provider -> !(provider instanceof ca.uhn.fhir.rest.server.IResourceProvider typed)
 						|| servedTypes.contains(systemDao.getContext().getResourceType(typed.getResourceType())))
 				.toList());
-		server.registerInterceptor(new ServedInteractions(servedTypes));
+		ServedInteractions servedInteractions = new ServedInteractions(servedTypes);
+		server.registerInterceptor(servedInteractions);
 		server.registerProvider(systemProvider);
 
 		JpaCapabilityStatementProvider capabilityProvider = new JpaCapabilityStatementProvider(
@@ -88,7 +89,7 @@ public class FhirServerConfig {
 		// A browser asking for a resource gets it syntax-highlighted instead of raw JSON.
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
 		if (fhir.openapiEnabled()) {
-			server.registerInterceptor(new OpenApiInterceptor());
+			server.registerInterceptor(new CarnetOpenApi(servedInteractions, openApiCustomizers.orderedStream().toList()));
 		}
 		customizers.orderedStream().forEach(customizer -> customizer.customize(server));
 		return server;

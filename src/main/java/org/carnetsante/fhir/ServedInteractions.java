@@ -155,6 +155,26 @@ public class ServedInteractions {
 		checkUrl(location, method, mode, path + ".request.url");
 	}
 
+	/**
+	 * Whether a request with this method to this path is served, the path being a template as an API
+	 * description writes it ({@code /Patient/{id}/$everything}: each {@code {…}} stands for an id). The
+	 * OpenAPI description lists only what this says is served.
+	 */
+	public boolean serves(String method, String pathTemplate) {
+		String path = pathTemplate.replaceAll("\\{[^}/]*}", "x");
+		List<String> segments = Arrays.stream(path.split("/")).filter(segment -> !segment.isEmpty()).toList();
+		boolean typeOnly = segments.size() == 1 && TYPE.matcher(segments.get(0)).matches();
+		if (typeOnly && ("PUT".equals(method) || "DELETE".equals(method))) {
+			return false; // conditional update and delete: a resource is changed or deleted by its id
+		}
+		try {
+			checkUrl(path, method, null, null);
+			return true;
+		} catch (ResourceNotFoundException | InvalidRequestException refused) {
+			return false;
+		}
+	}
+
 	/** Checks a relative FHIR URL path ({@code /Patient/1/$everything}, {@code Patient/_history}…). */
 	private void checkUrl(String path, String method, String mode, String expression) {
 		List<String> segments = new ArrayList<>();

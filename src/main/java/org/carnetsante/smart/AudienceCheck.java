@@ -23,7 +23,11 @@ class AudienceCheck extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if ("GET".equals(request.getMethod()) && request.getRequestURI().endsWith("/oauth2/authorize")) {
+		// Spring Authorization Server also takes an authorization request as a form POST (for a person
+		// already logged in): its aud is checked alike. A POST without response_type is the consent form.
+		boolean authorizationRequest = "GET".equals(request.getMethod())
+				|| ("POST".equals(request.getMethod()) && request.getParameter("response_type") != null);
+		if (authorizationRequest && request.getRequestURI().endsWith("/oauth2/authorize")) {
 			String expected = smart.issuerFor(request) + AuthorizationServerConfig.FHIR_AUDIENCE_PATH;
 			String audience = request.getParameter("aud");
 			if (audience == null || !(audience.equals(expected) || audience.equals(expected + "/"))) {

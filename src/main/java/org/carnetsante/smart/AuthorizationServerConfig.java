@@ -292,7 +292,7 @@ public class AuthorizationServerConfig {
 		jwt.setJwtCustomizer(claims);
 		OAuth2RefreshTokenGenerator refresh = new OAuth2RefreshTokenGenerator();
 		OAuth2TokenGenerator<OAuth2RefreshToken> offlineOnly = context ->
-				context.getAuthorizedScopes().contains("offline_access") ? refresh.generate(context) : null;
+				context.getAuthorizedScopes().contains(SmartCapabilities.OFFLINE_ACCESS) ? refresh.generate(context) : null;
 		return new DelegatingOAuth2TokenGenerator(jwt, new OAuth2AccessTokenGenerator(), offlineOnly);
 	}
 

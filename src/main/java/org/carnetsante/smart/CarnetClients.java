@@ -28,6 +28,19 @@ public class CarnetClients {
 		REFERENCED_APP
 	}
 
+	/**
+	 * Every grant a client registered here may be given (apps: authorization code, refresh token when
+	 * confidential; backend services: client credentials), as {@code .well-known/smart-configuration}
+	 * declares them.
+	 */
+	static final java.util.List<AuthorizationGrantType> GRANT_TYPES = java.util.List.of(
+			AuthorizationGrantType.AUTHORIZATION_CODE, AuthorizationGrantType.CLIENT_CREDENTIALS,
+			AuthorizationGrantType.REFRESH_TOKEN);
+	/** Every way a client registered here authenticates at the token endpoint (none: a public app, with PKCE). */
+	static final java.util.List<ClientAuthenticationMethod> AUTHENTICATION_METHODS = java.util.List.of(
+			ClientAuthenticationMethod.PRIVATE_KEY_JWT, ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
+			ClientAuthenticationMethod.NONE);
+
 	private final RegisteredClientRepository clients;
 	private final SmartProperties smart;
 

@@ -44,6 +44,7 @@ import org.springframework.security.oauth2.server.resource.web.access.BearerToke
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
 
 /**
  * Every {@code /fhir} request carries a valid bearer token (signature, issuer, audience, expiry),
@@ -215,10 +216,11 @@ public class ResourceServerConfig {
 	/** Steps 1 and 2 of the request path: scopes, then the patient compartment of patient tokens. */
 	@Bean
 	public FhirServerCustomizer scopeCheckAndPatientCompartment(
-			FhirContext fhirContext, SmartProperties smart, IInterceptorService jpaInterceptors) {
+			FhirContext fhirContext, SmartProperties smart, IInterceptorService jpaInterceptors,
+			AuthorizationServerSettings settings) {
 		jpaInterceptors.registerInterceptor(new PatientWriteGuard(fhirContext));
 		return server -> {
-			server.registerInterceptor(new SmartCapabilityStatement(smart));
+			server.registerInterceptor(new SmartCapabilityStatement(smart, settings));
 			server.registerInterceptor(new ScopeCheck(fhirContext));
 			server.registerInterceptor(new PatientCompartmentNarrowing());
 			server.registerInterceptor(new PatientCompartmentRules());
@@ -226,10 +228,18 @@ public class ResourceServerConfig {
 	}
 
 	@Bean
-	public ServletRegistrationBean<SmartConfigurationServlet> smartConfiguration(SmartProperties smart) {
+	public ServletRegistrationBean<SmartConfigurationServlet> smartConfiguration(
+			SmartProperties smart, AuthorizationServerSettings settings) {
 		// An exact-path mapping wins over the FHIR servlet's /fhir/* prefix.
 		return new ServletRegistrationBean<>(
-				new SmartConfigurationServlet(smart), "/fhir/.well-known/smart-configuration");
+				new SmartConfigurationServlet(smart, settings), "/fhir/.well-known/smart-configuration");
+	}
+
+	/** How the OpenAPI description says to get a token (Swagger UI's "Authorize"). */
+	@Bean
+	public SmartOpenApiSecurity smartOpenApiSecurity(
+			SmartProperties smart, AuthorizationServerSettings settings, ExternalIssuers externalIssuers) {
+		return new SmartOpenApiSecurity(smart, settings, externalIssuers);
 	}
 
 	/** The issuer of the request being authenticated (see {@link SmartProperties#issuerFor}). */

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.UriType;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
 
 /**
  * The CapabilityStatement's {@code rest.security}: the SMART-on-FHIR service and its OAuth endpoints
@@ -24,14 +25,16 @@ public class SmartCapabilityStatement {
 	private static final String SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service";
 
 	private final SmartProperties smart;
+	private final AuthorizationServerSettings settings;
 
-	public SmartCapabilityStatement(SmartProperties smart) {
+	public SmartCapabilityStatement(SmartProperties smart, AuthorizationServerSettings settings) {
 		this.smart = smart;
+		this.settings = settings;
 	}
 
 	@Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
 	public void declareSmartSecurity(IBaseConformance generated, RequestDetails request) {
-		String issuer = smart.issuerFor(((ServletRequestDetails) request).getServletRequest());
+		SmartEndpoints endpoints = SmartEndpoints.forRequest(((ServletRequestDetails) request).getServletRequest(), smart, settings);
 		CapabilityStatement.CapabilityStatementRestSecurityComponent security =
 				((CapabilityStatement) generated).getRestFirstRep().getSecurity();
 		security.setCors(!smart.corsAllowedOrigins().isEmpty());
@@ -41,9 +44,9 @@ public class SmartCapabilityStatement {
 				+ "see .well-known/smart-configuration");
 		security.getExtension().removeIf(extension -> OAUTH_URIS.equals(extension.getUrl()));
 		Extension oauthUris = security.addExtension().setUrl(OAUTH_URIS);
-		oauthUris.addExtension("authorize", new UriType(issuer + "/oauth2/authorize"));
-		oauthUris.addExtension("token", new UriType(issuer + "/oauth2/token"));
-		oauthUris.addExtension("revoke", new UriType(issuer + "/oauth2/revoke"));
-		oauthUris.addExtension("introspect", new UriType(issuer + "/oauth2/introspect"));
+		oauthUris.addExtension("authorize", new UriType(endpoints.authorize()));
+		oauthUris.addExtension("token", new UriType(endpoints.token()));
+		oauthUris.addExtension("revoke", new UriType(endpoints.revoke()));
+		oauthUris.addExtension("introspect", new UriType(endpoints.introspect()));
 	}
 }

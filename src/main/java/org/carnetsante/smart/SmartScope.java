@@ -110,6 +110,31 @@ public record SmartScope(
 		return Optional.of(constraints);
 	}
 
+	/**
+	 * Every permission a resource scope may carry, as {@link #parse} reads them: the v1 words
+	 * ({@code read}, {@code write}, {@code *}) and each non-empty v2 set of {@code c r u d s}, in that
+	 * order.
+	 */
+	public static List<String> permissionForms() {
+		List<String> forms = new java.util.ArrayList<>(List.of("read", "write", "*"));
+		Interaction[] letters = Interaction.values();
+		for (int subset = (1 << letters.length) - 1; subset > 0; subset--) {
+			StringBuilder form = new StringBuilder();
+			for (int i = 0; i < letters.length; i++) {
+				if ((subset & (1 << (letters.length - 1 - i))) != 0) {
+					form.append(letters[i].letter);
+				}
+			}
+			forms.add(form.toString());
+		}
+		return List.copyOf(forms);
+	}
+
+	/** The scope's context as it is written ({@code patient}, {@code user}, {@code system}). */
+	public static String prefixOf(Context context) {
+		return context.name().toLowerCase(java.util.Locale.ROOT);
+	}
+
 	public boolean coversType(String type) {
 		return ANY_TYPE.equals(resourceType) || resourceType.equals(type);
 	}
