@@ -61,7 +61,7 @@ class AuthorizedAppsPage {
 					.append(escape(words.get("apps.publisher",
 							CarnetClients.publisherOf(app.client()).orElse(words.get("consent.publisher.unknown")))))
 					.append("</p><p>").append(escape(words.get("apps.may"))).append("</p><ul class=\"granted\">");
-			app.scopes().stream().sorted().forEach(scope -> content.append("<li>")
+			app.scopes().stream().sorted().sorted(ScopeWording.READING_ORDER).forEach(scope -> content.append("<li>")
 					.append(escape(ScopeWording.of(scope, words).text())).append("</li>"));
 			content.append("</ul><form method=\"post\" action=\"").append(request.getContextPath()).append(WITHDRAW_PATH)
 					.append("\">").append(hidden("client", app.client().getId()));
@@ -72,7 +72,13 @@ class AuthorizedAppsPage {
 					.append("\" aria-describedby=\"app-").append(index).append("\">")
 					.append(escape(words.get("apps.withdraw"))).append("</button></form></section>");
 		}
-		content.append("<p class=\"note\">").append(escape(words.get("apps.after"))).append("</p>");
+		content.append("<p class=\"note\">").append(escape(words.get("apps.after"))).append("</p>")
+				.append("<form method=\"post\" action=\"").append(request.getContextPath()).append("/logout\" class=\"logout\">");
+		if (csrf != null) {
+			content.append(hidden(csrf.getParameterName(), csrf.getToken()));
+		}
+		content.append("<button type=\"submit\" class=\"button button-secondary\">").append(escape(words.get("apps.logout")))
+				.append("</button></form>");
 		return PatientPage.render(request, words, words.get("apps.title"), content.toString());
 	}
 

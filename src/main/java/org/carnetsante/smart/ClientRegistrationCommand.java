@@ -66,8 +66,9 @@ class ClientRegistrationCommand implements ApplicationRunner {
 			clients.registerBackendService(clientId, name, kind, scopes, description.get("jwks").toString(),
 					description.path("organization").asText(null), description.path("organizationSector").asText(null));
 		} else {
-			clients.registerApp(clientId, name, description.path("publisher").asText(null), kind, strings(description.path("redirectUris")), scopes,
-					description.path("secret").asText(null), passwords::encode);
+			clients.registerApp(clientId, name, description.path("publisher").asText(null), kind,
+					strings(description.path("redirectUris")), scopes, description.path("secret").asText(null),
+					passwords::encode);
 		}
 		return clientId;
 	}

@@ -62,7 +62,7 @@ class ConsentPage {
 		String publisher = Optional.ofNullable(client).flatMap(CarnetClients::publisherOf)
 				.orElse(words.get("consent.publisher.unknown"));
 		List<String> scopes = Arrays.stream(scope.split(" ")).filter(requested -> !requested.isBlank())
-				.sorted(java.util.Comparator.comparingInt(ConsentPage::rank)).toList();
+				.sorted(ScopeWording.READING_ORDER).toList();
 		Optional<OAuth2AuthorizationRequest> pending = pendingRequest(state);
 		String action = request.getContextPath() + "/oauth2/authorize";
 
@@ -114,23 +114,6 @@ class ConsentPage {
 				.append(escape(words.get("consent.withdraw.text"))).append(" <a href=\"").append(request.getContextPath())
 				.append(AuthorizedAppsPage.APPS_PATH).append("\">").append(escape(words.get("apps.title"))).append("</a>.</p></section>");
 		return PatientPage.render(request, words, words.get("consent.title", appName), content.toString());
-	}
-
-	/**
-	 * The order the scopes are read in: who you are, which space, what the app may do there, how long it
-	 * stays connected, then anything else (the order of the request is kept within each group).
-	 */
-	private static int rank(String scope) {
-		if (OidcScopes.OPENID.equals(scope) || "fhirUser".equals(scope) || OidcScopes.PROFILE.equals(scope)) {
-			return 0;
-		}
-		if (scope.startsWith("launch")) {
-			return 1;
-		}
-		if (SmartScope.parse(scope).isPresent()) {
-			return 2;
-		}
-		return scope.endsWith("_access") ? 3 : 4;
 	}
 
 	private static String fact(String term, String value) {

@@ -20,7 +20,26 @@ class ScopeWording {
 	/** A scope and what it means; {@code plain} is false when only the raw scope could be shown. */
 	record Phrase(String scope, String text, boolean plain) {}
 
+	/**
+	 * The order scopes are listed in: who you are, which space, what the app may do there, how long it
+	 * stays connected, then anything else (a stable sort: the request's order is kept within each group).
+	 */
+	static final java.util.Comparator<String> READING_ORDER = java.util.Comparator.comparingInt(ScopeWording::rank);
+
 	private ScopeWording() {}
+
+	private static int rank(String scope) {
+		if ("openid".equals(scope) || "fhirUser".equals(scope) || "profile".equals(scope)) {
+			return 0;
+		}
+		if (scope.startsWith("launch")) {
+			return 1;
+		}
+		if (SmartScope.parse(scope).isPresent()) {
+			return 2;
+		}
+		return scope.endsWith("_access") ? 3 : 4;
+	}
 
 	static Phrase of(String scope, PatientPageText.Words words) {
 		String own = words.find("scope.named." + scope);

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.carnetsante.support.CarnetServerTest;
+import org.carnetsante.support.RawHttp;
 import org.carnetsante.support.TestBrowser;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -108,22 +108,47 @@ class LoginRateLimitTest extends CarnetServerTest {
 		return username;
 	}
 
-	/** One login attempt from this loopback address, in a fresh browser; where the server sends it next. */
+	/** One login attempt from this client address, in a fresh session; where the server sends it next. */
 	private String login(String address, String username, String password) {
-		TestBrowser browser = new TestBrowser();
-		String loginUrl = "http://" + address + ":" + port + "/login";
-		String csrf = TestBrowser.inputs(browser.get(loginUrl).body()).get("_csrf").get(0);
-		return TestBrowser.location(browser.postForm(loginUrl, List.of(
-				Map.entry("username", username), Map.entry("password", password), Map.entry("_csrf", csrf))));
+		return attempt(address, username, password).location();
 	}
 
+	/** The page a browser at this client address is shown after a login attempt. */
 	private String pageAfter(String address, String username, String password) {
-		TestBrowser browser = new TestBrowser();
-		String loginUrl = "http://" + address + ":" + port + "/login";
-		String csrf = TestBrowser.inputs(browser.get(loginUrl).body()).get("_csrf").get(0);
-		String next = TestBrowser.location(browser.postForm(loginUrl, List.of(
-				Map.entry("username", username), Map.entry("password", password), Map.entry("_csrf", csrf))));
-		return browser.get(next).body();
+		Attempt attempt = attempt(address, username, password);
+		String path = URI.create(attempt.location()).getRawPath() + "?" + URI.create(attempt.location()).getRawQuery();
+		return RawHttp.send(local(address), port, "GET", path, "localhost:" + port,
+				Map.of("Accept", "text/html", "Cookie", attempt.session()), null).body();
+	}
+
+	private record Attempt(String session, String location) {}
+
+	/**
+	 * The login form read and posted over raw sockets bound to {@code address} (Java's HTTP client cannot
+	 * choose its local address): the server sees that client address.
+	 */
+	private Attempt attempt(String address, String username, String password) {
+		RawHttp.Response form = RawHttp.send(local(address), port, "GET", "/login", "localhost:" + port,
+				Map.of("Accept", "text/html"), null);
+		String session = form.headers().get("set-cookie").split(";")[0];
+		String csrf = TestBrowser.inputs(form.body()).get("_csrf").get(0);
+		RawHttp.Response posted = RawHttp.send(local(address), port, "POST", "/login", "localhost:" + port,
+				Map.of("Accept", "text/html", "Cookie", session, "Content-Type", "application/x-www-form-urlencoded"),
+				"username=" + encode(username) + "&password=" + encode(password) + "&_csrf=" + encode(csrf));
+		assertThat(posted.status()).as(posted.body()).isEqualTo(302);
+		return new Attempt(session, posted.headers().get("location"));
+	}
+
+	private static java.net.InetAddress local(String address) {
+		try {
+			return java.net.InetAddress.getByName(address);
+		} catch (java.net.UnknownHostException e) {
+			throw new IllegalArgumentException(address, e);
+		}
+	}
+
+	private static String encode(String value) {
+		return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
 	}
 
 	private static String withoutCsrf(String page) {

@@ -39,7 +39,9 @@ class ScopeWordingTest {
 			something-else                   | something-else
 			""")
 	void frenchPhrases(String scope, String phrase) {
-		assertThat(ScopeWording.of(scope, TEXT.forRequest(languages("fr-FR,fr;q=0.9"))).text()).isEqualTo(phrase);
+		// French puts a no-break space before ":" (the table writes a plain one).
+		assertThat(ScopeWording.of(scope, TEXT.forRequest(languages("fr-FR,fr;q=0.9"))).text().replace('\u00a0', ' '))
+				.isEqualTo(phrase);
 	}
 
 	@ParameterizedTest(name = "{0} → {1}")
