@@ -39,7 +39,7 @@ class ScopeWordingTest {
 			something-else                   | something-else
 			""")
 	void frenchPhrases(String scope, String phrase) {
-		// French puts a no-break space before ":" (the table writes a plain one).
+		// French puts no-break spaces before ":" and inside « » (the table writes plain ones).
 		assertThat(ScopeWording.of(scope, TEXT.forRequest(languages("fr-FR,fr;q=0.9"))).text().replace('\u00a0', ' '))
 				.isEqualTo(phrase);
 	}
