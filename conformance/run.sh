@@ -81,6 +81,7 @@ start_carnet "$work/carnet-1.log" \
   --carnet.smart.external-issuers[0].claims.sector=organisation_secteur
 status=0
 CARNET_URL="http://localhost:$carnet_port" node smart-launch.mjs || status=1
+CARNET_URL="http://localhost:$carnet_port" node patient-pages.mjs || status=1
 CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
   node external-issuer.mjs accepted || status=1
 # The SMART Bulk Data client lives beside the project (../shared/peers), which a clean clone elsewhere

@@ -124,3 +124,13 @@ ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS valid_until date;
 -- Who the account is in a space it opens for someone else, when not its own fhirUser: a delegate is the
 -- RelatedPerson the delegation Consent names (tokens for that space carry it as fhirUser).
 ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS acting_as varchar(200);
+
+-- Failed logins of the login page, one row per failure and per subject (a user name or a client address,
+-- as SHA-256 digests), counted over carnet.smart.login.window by every node (LoginAttempts); older rows
+-- are deleted as new failures arrive.
+CREATE TABLE IF NOT EXISTS carnet_login_failure (
+    subject varchar(64) NOT NULL,
+    failed_at timestamp with time zone NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carnet_login_failure_subject ON carnet_login_failure (subject, failed_at);
+CREATE INDEX IF NOT EXISTS carnet_login_failure_time ON carnet_login_failure (failed_at);

@@ -113,19 +113,51 @@ public class AuthorizationServerConfig {
 		return request -> request.getRequestURI().equals(request.getContextPath() + path);
 	}
 
-	/** The login, patient picker and consent pages: the pages people see, with a session. */
+	/**
+	 * The pages people see, with a session: login, patient picker, consent and the list of authorized apps
+	 * (where an access is withdrawn). The stylesheet is public; the password is checked behind the failed
+	 * login counts ({@link RateLimitedLogin}), by this chain's own manager so that no other provider gets
+	 * a second go at a refused attempt.
+	 */
 	@Bean
 	@Order(2)
 	@ConditionalOnWebApplication
-	public SecurityFilterChain loginPages(HttpSecurity http, UserAccounts accounts) throws Exception {
-		http.securityMatcher("/login", "/logout", PatientPickerRedirect.PICKER_PATH, ConsentPage.CONSENT_PATH)
+	public SecurityFilterChain loginPages(HttpSecurity http, UserAccounts accounts, PasswordEncoder passwords,
+			LoginAttempts attempts) throws Exception {
+		org.springframework.security.authentication.dao.DaoAuthenticationProvider passwordCheck =
+				new org.springframework.security.authentication.dao.DaoAuthenticationProvider(accounts);
+		passwordCheck.setPasswordEncoder(passwords);
+		http.securityMatcher(LoginPage.LOGIN_PATH, "/logout", PatientPickerRedirect.PICKER_PATH, ConsentPage.CONSENT_PATH,
+						AuthorizedAppsPage.APPS_PATH, AuthorizedAppsPage.APPS_PATH + "/**", PatientPage.ASSETS_PATH + "**")
 				.authorizeHttpRequests(requests -> requests
-						.requestMatchers("/login").permitAll()
+						.requestMatchers(LoginPage.LOGIN_PATH, PatientPage.ASSETS_PATH + "**").permitAll()
 						.anyRequest().authenticated())
-				.userDetailsService(accounts)
-				.formLogin(Customizer.withDefaults())
+				.authenticationManager(new org.springframework.security.authentication.ProviderManager(
+						new RateLimitedLogin(passwordCheck, attempts)))
+				.formLogin(form -> form
+						.loginPage(LoginPage.LOGIN_PATH)
+						// The same answer for every failure; only a refusal for too many failures adds "later".
+						.failureHandler((request, response, failure) -> response.sendRedirect(request.getContextPath()
+								+ LoginPage.LOGIN_PATH + "?error"
+								+ (failure instanceof RateLimitedLogin.TooManyFailures ? "=" + LoginPage.LATER : ""))))
 				.logout(Customizer.withDefaults());
 		return http.build();
+	}
+
+	@Bean
+	public LoginAttempts loginAttempts(SmartDatabase database, Clock clock, LoginProperties limits) {
+		return new LoginAttempts(database.jdbc(), clock, limits);
+	}
+
+	@Bean
+	public AppAccessWithdrawal appAccessWithdrawal(SmartDatabase database, RegisteredClientRepository clients,
+			OAuth2AuthorizationConsentService consents, OAuth2AuthorizationService authorizations) {
+		return new AppAccessWithdrawal(database.jdbc(), clients, consents, authorizations);
+	}
+
+	@Bean
+	public PatientPageText patientPageText() {
+		return new PatientPageText();
 	}
 
 	@Bean

@@ -19,6 +19,12 @@ public class CarnetClients {
 	static final String KIND_SETTING = "carnet.kind";
 	static final String ORGANIZATION_SETTING = "carnet.organization";
 	static final String ORGANIZATION_SECTOR_SETTING = "carnet.organization-sector";
+	/**
+	 * Who publishes an app (its editor, as the person knows it: "Doctolib", "CH de Lyon"), shown on the
+	 * consent page and the list of authorized apps beside the app's name. Optional: not all registrations
+	 * say it, and the pages then say it is not given.
+	 */
+	static final String PUBLISHER_SETTING = "carnet.publisher";
 
 	/** What a client is, which decides the grants it may use. */
 	public enum Kind {
@@ -41,6 +47,12 @@ public class CarnetClients {
 			ClientAuthenticationMethod.PRIVATE_KEY_JWT, ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
 			ClientAuthenticationMethod.NONE);
 
+	/** The publisher an app was registered with, if any. */
+	static java.util.Optional<String> publisherOf(RegisteredClient client) {
+		Object publisher = client.getClientSettings().getSetting(PUBLISHER_SETTING);
+		return publisher == null ? java.util.Optional.empty() : java.util.Optional.of(publisher.toString());
+	}
+
 	private final RegisteredClientRepository clients;
 	private final SmartProperties smart;
 
@@ -58,17 +70,27 @@ public class CarnetClients {
 	public RegisteredClient registerApp(
 			String clientId, String name, Kind kind, Collection<String> redirectUris, Collection<String> scopes,
 			String secret, java.util.function.UnaryOperator<String> secretEncoder) {
+		return registerApp(clientId, name, null, kind, redirectUris, scopes, secret, secretEncoder);
+	}
+
+	/** An app a person launches, with its publisher ({@value #PUBLISHER_SETTING}, may be null). */
+	public RegisteredClient registerApp(
+			String clientId, String name, String publisher, Kind kind, Collection<String> redirectUris,
+			Collection<String> scopes, String secret, java.util.function.UnaryOperator<String> secretEncoder) {
+		ClientSettings.Builder settings = ClientSettings.builder()
+				.requireProofKey(true)
+				.requireAuthorizationConsent(true)
+				.setting(KIND_SETTING, kind.name());
+		if (publisher != null && !publisher.isBlank()) {
+			settings.setting(PUBLISHER_SETTING, publisher.strip());
+		}
 		RegisteredClient.Builder client = RegisteredClient.withId(UUID.randomUUID().toString())
 				.clientId(clientId)
 				.clientName(name)
 				.authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
 				.redirectUris(registered -> registered.addAll(redirectUris))
 				.scopes(registered -> registered.addAll(scopes))
-				.clientSettings(ClientSettings.builder()
-						.requireProofKey(true)
-						.requireAuthorizationConsent(true)
-						.setting(KIND_SETTING, kind.name())
-						.build())
+				.clientSettings(settings.build())
 				.tokenSettings(TokenSettings.builder()
 						.accessTokenFormat(OAuth2TokenFormat.SELF_CONTAINED)
 						.accessTokenTimeToLive(smart.appAccessTokenLifetime())

@@ -22,11 +22,12 @@ import org.springframework.stereotype.Component;
  * <pre>java -jar carnet.jar --spring.main.web-application-type=none --carnet.admin.register-client=client.json</pre>
  *
  * It is protected by what it needs: the database credentials of the deployment. A backend service
- * gives its public JWKS; an app gives its redirect URIs and, if confidential, a secret:
+ * gives its public JWKS; an app gives its redirect URIs, if confidential a secret, and optionally its
+ * {@code publisher} (who makes it, shown to people on the consent page beside its name):
  *
  * <pre>{"clientId": "ch-lyon-dpi", "name": "CH Lyon DPI", "kind": "HOSPITAL_SYSTEM",
  *  "scopes": ["system/*.rs"], "organization": "1690000000", "organizationSector": "SA01", "jwks": {"keys": [ … ]}}
- * {"clientId": "mon-appli", "name": "Mon appli", "kind": "PATIENT_APP",
+ * {"clientId": "mon-appli", "name": "Mon appli", "publisher": "Mon éditeur SAS", "kind": "PATIENT_APP",
  *  "redirectUris": ["https://app.example/callback"], "scopes": ["openid", "fhirUser", "launch/patient", "patient/*.rs"]}</pre>
  */
 @Component
@@ -65,8 +66,9 @@ class ClientRegistrationCommand implements ApplicationRunner {
 			clients.registerBackendService(clientId, name, kind, scopes, description.get("jwks").toString(),
 					description.path("organization").asText(null), description.path("organizationSector").asText(null));
 		} else {
-			clients.registerApp(clientId, name, kind, strings(description.path("redirectUris")), scopes,
-					description.path("secret").asText(null), passwords::encode);
+			clients.registerApp(clientId, name, description.path("publisher").asText(null), kind,
+					strings(description.path("redirectUris")), scopes, description.path("secret").asText(null),
+					passwords::encode);
 		}
 		return clientId;
 	}

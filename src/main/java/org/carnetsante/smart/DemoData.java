@@ -110,12 +110,13 @@ class DemoData {
 		clients.registerBackendService(DEMO_HOSPITAL, "Demo hospital (CH Carnet-les-Bains)",
 				CarnetClients.Kind.HOSPITAL_SYSTEM, List.of("system/*.rs", "system/*.cruds", "system/*.read", "system/*.*"),
 				resource("demo/hospital-jwks.json"), "1750000000", "SA01");
-		clients.registerApp(PATIENT_APP, "Demo patient app", CarnetClients.Kind.PATIENT_APP,
+		clients.registerApp(PATIENT_APP, "Demo patient app", "Carnet (démonstration)", CarnetClients.Kind.PATIENT_APP,
 				List.of("http://localhost:8000/callback", "http://127.0.0.1:8000/callback"),
 				List.of("openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/*.read",
 						"patient/*.cruds"),
 				null, null);
-		clients.registerApp(PRACTITIONER_SOFTWARE, "Demo practitioner software", CarnetClients.Kind.PRACTITIONER_SOFTWARE,
+		clients.registerApp(PRACTITIONER_SOFTWARE, "Demo practitioner software", "Carnet (démonstration)",
+				CarnetClients.Kind.PRACTITIONER_SOFTWARE,
 				List.of("http://localhost:8000/callback"),
 				List.of("openid", "fhirUser", "offline_access", "user/*.rs", "user/*.read", "user/*.cruds"),
 				PRACTITIONER_SOFTWARE_SECRET, passwords::encode);

@@ -131,6 +131,14 @@ public class UserAccounts implements UserDetailsService {
 				String.class, username, today());
 	}
 
+	/** The day (excluded) until which the account may open this space, when its access has an end. */
+	public Optional<LocalDate> validUntil(String username, String patientId) {
+		return jdbc.queryForList("SELECT valid_until FROM carnet_user_patient WHERE username = ? AND patient_id = ?"
+				+ " AND valid_until IS NOT NULL", java.sql.Date.class, username, patientId).stream()
+				.findFirst()
+				.map(java.sql.Date::toLocalDate);
+	}
+
 	/** How the account relates to a space it may open, if it may. */
 	public Optional<Relationship> relationshipTo(String username, String patientId) {
 		return jdbc.queryForList(

@@ -61,9 +61,10 @@ class ClientRegistrationCommandTest extends CarnetServerTest {
 	}
 
 	@Test
-	void appRegisteredFromJsonKeepsItsRedirectUrisAndHashesItsSecret() throws Exception {
+	void appRegisteredFromJsonKeepsItsRedirectUrisItsPublisherAndHashesItsSecret() throws Exception {
 		String clientId = "registered-app-" + UUID.randomUUID();
 		ClientRegistrationCommand.register("{\"clientId\":\"" + clientId + "\",\"name\":\"Mon appli\",\"kind\":\"PATIENT_APP\","
+				+ "\"publisher\":\"Mon éditeur SAS\","
 				+ "\"redirectUris\":[\"https://app.example/callback\"],\"scopes\":[\"openid\",\"patient/*.rs\"],"
 				+ "\"secret\":\"s3cret\"}", clients, passwords);
 
@@ -71,6 +72,7 @@ class ClientRegistrationCommandTest extends CarnetServerTest {
 		assertThat(client.getRedirectUris()).containsExactly("https://app.example/callback");
 		assertThat(client.getClientSecret()).isNotEqualTo("s3cret");
 		assertThat(passwords.matches("s3cret", client.getClientSecret())).isTrue();
+		assertThat(CarnetClients.publisherOf(client)).contains("Mon éditeur SAS");
 	}
 
 	/**

@@ -28,6 +28,15 @@ public final class RawHttp {
 	/** Sends {@code method path} to the local server on {@code port} with the given Host and headers. */
 	public static Response send(int port, String method, String path, String host, Map<String, String> headers,
 			String body) {
+		return send(null, port, method, path, host, headers, body);
+	}
+
+	/**
+	 * The same, from a chosen local address ({@code 127.x.y.z}: Linux answers the whole 127.0.0.0/8 on
+	 * loopback), so that the server sees a client address of the test's own; null for the default one.
+	 */
+	public static Response send(InetAddress from, int port, String method, String path, String host,
+			Map<String, String> headers, String body) {
 		StringBuilder request = new StringBuilder()
 				.append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
 				.append("Host: ").append(host).append("\r\n")
@@ -38,7 +47,9 @@ public final class RawHttp {
 			request.append("Content-Length: ").append(content.length).append("\r\n");
 		}
 		request.append("\r\n");
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+		try (Socket socket = from == null
+				? new Socket(InetAddress.getLoopbackAddress(), port)
+				: new Socket(InetAddress.getLoopbackAddress(), port, from, 0)) {
 			socket.setSoTimeout(TIMEOUT_MILLIS);
 			OutputStream out = socket.getOutputStream();
 			out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
