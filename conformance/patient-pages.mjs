@@ -10,9 +10,8 @@
 //   - the app's code gives a token that reads the chosen space; after "Withdraw access" on the
 //     authorized apps page, the same token is refused.
 // The demo patient app's registered redirect URI (http://localhost:8000/callback) is answered by a small
-// page served here, as smart-launch.mjs does (port 8000 must be free).
+// page the browser is served by request interception, as in smart-launch.mjs: nothing listens on port 8000.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +92,8 @@ async function audit(tab, name, language) {
 async function launch(browser, language) {
   const context = await browser.newContext({ locale: language === 'fr' ? 'fr-FR' : 'en-US', viewport: { width: 1280, height: 900 } });
   const tab = await context.newPage();
+  await tab.route('http://localhost:8000/**', (route) => route.fulfill({ status: 200, contentType: 'text/html',
+    body: '<!DOCTYPE html><html lang="en"><head><title>Demo app</title></head><body><main><h1>Back in the app</h1></main></body></html>' }));
   try {
     const verifier = base64url(randomBytes(32));
     const challenge = base64url(createHash('sha256').update(verifier).digest());
@@ -179,11 +180,6 @@ async function launch(browser, language) {
   }
 }
 
-const appPage = createServer((request, response) => {
-  response.writeHead(200, { 'Content-Type': 'text/html' });
-  response.end('<!DOCTYPE html><html lang="en"><head><title>Demo app</title></head><body><main><h1>Back in the app</h1></main></body></html>');
-});
-await new Promise((ready) => appPage.listen(8000, '127.0.0.1', ready));
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -193,7 +189,6 @@ try {
   for (const language of ['fr', 'en']) await launch(browser, language);
 } finally {
   await browser.close();
-  appPage.close();
 }
 writeFileSync(`${screenshots}/axe-summary.json`, JSON.stringify(summary, null, 2) + '\n');
 console.log(`screenshots and axe-summary.json in ${screenshots}`);
