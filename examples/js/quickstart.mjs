@@ -333,6 +333,8 @@ try {
     console.log(`FAILED: ${failure.message}`);
   } else if (failure instanceof FhirRefusal) {
     console.log(`FAILED: the server refused a request that should have succeeded: ${failure.message}\n      ${failure.describe()}`);
+  } else if (failure instanceof TypeError && failure.message === 'fetch failed') {
+    console.log(`FAILED: cannot reach ${settings.server} (is the server running?): ${failure.cause?.code || failure.cause?.message}`);
   } else {
     console.log(`FAILED: ${failure.stack || failure}`);
   }
