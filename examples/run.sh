@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 examples=$(pwd)
 
 jar=${CARNET_JAR:-$(ls ../target/carnet-*.jar 2>/dev/null | grep -v -- '-original' | head -n 1 || true)}
-[ -n "$jar" ] && [ -f "$jar" ] || { echo "examples: no Carnet jar in ../target: run ./mvnw -DskipTests package first"; exit 1; }
+[ -n "$jar" ] && [ -f "$jar" ] || { echo "examples: no Carnet jar (${jar:-none in ../target}): run ./mvnw -DskipTests package first"; exit 1; }
 start_timeout=${CARNET_EXAMPLES_START_TIMEOUT:-600}
 command -v node > /dev/null || { echo "examples: Node.js 20+ is needed for examples/js"; exit 1; }
 node_major=$(node -p 'process.versions.node.split(".")[0]')
@@ -45,7 +45,7 @@ server_pid=$!
 ready=
 for _ in $(seq 1 "$start_timeout"); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "examples: the server stopped while starting (port $port taken by another process?):"; tail -40 "$log"; exit 1
+    echo "examples: the server stopped while starting (its log's last lines):"; tail -40 "$log"; exit 1
   fi
   # Ours, not another process on that port: its own log says it serves the port, then that the demo data
   # is in (DemoData runs once the application is ready), and the FHIR endpoint answers.

@@ -6,7 +6,8 @@
 //   3. ITI-67: find it by the patient's INS, status and type;
 //   4. ITI-68: fetch its bytes from attachment.url and compare them with what was pushed;
 //   5. replace it (relatesTo.code = replaces): the old one becomes superseded;
-//   6. read the OperationOutcome of two refusals (a hash that does not match the bytes, a search without status).
+//   6. read the OperationOutcome of four refusals (a hash that does not match the bytes, a search without status,
+//      an INS that names no space the client may write to, a write with a read-only token).
 //
 // Usage: node quickstart.mjs [server URL] [private key file] [patient INS as system|value]
 // or the environment: CARNET_URL, CARNET_KEY_FILE, CARNET_PATIENT_INS, CARNET_CLIENT_ID, CARNET_KEY_ID,
@@ -33,6 +34,7 @@ const LOINC = 'http://loinc.org';
 const LAB_REPORT = '11502-2';
 const PROFILES = 'https://carnet.example/ig/StructureDefinition/';
 const STEPS = 6;
+const UNKNOWN_NIR = '100000000000000'; // a NIR no demo space carries
 
 class ExpectationFailed extends Error {}
 function expect(condition, otherwise) {
@@ -87,7 +89,7 @@ function clientAssertion({ key, alg }, tokenEndpoint) {
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
-async function accessToken() {
+async function accessToken(scope = settings.scope, { quiet = false } = {}) {
   // Where and how to get tokens: never a hard-coded token URL.
   const configuration = await (await ok(fetch(`${fhirBase}/.well-known/smart-configuration`))).json();
   const tokenEndpoint = configuration.token_endpoint;
@@ -100,7 +102,7 @@ async function accessToken() {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
     body: new URLSearchParams({
       grant_type: 'client_credentials',
-      scope: settings.scope,
+      scope,
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       client_assertion: clientAssertion(key, tokenEndpoint),
     }),
@@ -108,8 +110,10 @@ async function accessToken() {
   // A refusal is an OAuth error in JSON (RFC 6749 §5.2): error and error_description say what to fix.
   const body = await response.json();
   expect(response.status === 200, `token endpoint answered ${response.status}: ${JSON.stringify(body)}`);
-  console.log(`    token endpoint (from .well-known/smart-configuration): ${tokenEndpoint}`);
-  console.log(`    assertion signed ${key.alg} with kid ${settings.keyId}; granted '${body.scope}' for ${body.expires_in} s`);
+  if (!quiet) {
+    console.log(`    token endpoint (from .well-known/smart-configuration): ${tokenEndpoint}`);
+    console.log(`    assertion signed ${key.alg} with kid ${settings.keyId}; granted '${body.scope}' for ${body.expires_in} s`);
+  }
   expect(body.access_token, 'no access_token in the token response');
   return body.access_token;
 }
@@ -322,6 +326,20 @@ async function run() {
   console.log('    b) an ITI-67 search without the status parameter:');
   const statusRequired = await refusal(400, () => fhir('GET', byPatient('')));
   expect(statusRequired.expressions().includes('status'), 'the 400 should name the status parameter');
+
+  console.log('    c) a push to an INS that names no space this client may write to:');
+  const unknownIns = `Patient?identifier=${settings.patientIns.split('|')[0]}|${UNKNOWN_NIR}`;
+  await refusal(404, () => fhir('POST', '', provideBundle(unknownIns, pdf('Bilan sanguin - patient inconnu'), 'Bilan sanguin').bundle));
+  console.log('      (an unknown INS, a closed space and a patient who blocked this sender get this same answer)');
+
+  console.log('    d) the same push with a read-only token (scope system/*.rs):');
+  const fullToken = token;
+  token = await accessToken('system/*.rs', { quiet: true });
+  try {
+    await refusal(403, () => fhir('POST', '', provideBundle(byIns(), pdf('Bilan sanguin - lecture seule'), 'Bilan sanguin').bundle));
+  } finally {
+    token = fullToken;
+  }
 }
 
 console.log(`Carnet quickstart (JavaScript) against ${fhirBase}, patient ${settings.patientIns}`);

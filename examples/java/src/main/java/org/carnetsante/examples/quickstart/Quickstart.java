@@ -7,7 +7,9 @@ import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,8 +38,9 @@ import org.hl7.fhir.r4.model.Patient;
  *   <li>ITI-67: find it by the patient's INS, status and type;</li>
  *   <li>ITI-68: fetch its bytes from {@code attachment.url} and compare them with what was pushed;</li>
  *   <li>replace it (ITI-65 with {@code relatesTo.code = replaces}): the old one becomes {@code superseded};</li>
- *   <li>read the OperationOutcome of two refusals (a hash that does not match the bytes, a search without
- *       a status), as client code should ({@link OperationOutcomes}).</li>
+ *   <li>read the OperationOutcome of four refusals (a hash that does not match the bytes, a search without
+ *       a status, an INS that names no space the client may write to, a write with a read-only token), as
+ *       client code should ({@link OperationOutcomes}).</li>
  * </ol>
  */
 public final class Quickstart {
@@ -45,6 +48,8 @@ public final class Quickstart {
 	private static final int STEPS = 6;
 	private static final String PDF = "application/pdf";
 	private static final String LAB_REPORT = "11502-2";
+	/** A NIR no demo space carries. */
+	private static final String UNKNOWN_NIR = "100000000000000";
 
 	private final QuickstartSettings settings;
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -172,6 +177,22 @@ public final class Quickstart {
 								Patient.IDENTIFIER.exactly().systemAndIdentifier(settings.patientSystem(), settings.patientValue())))
 						.returnBundle(Bundle.class).execute());
 		expect(OperationOutcomes.expressionsOf(statusRequired).contains("status"), "the 400 should name the status parameter");
+
+		System.out.println("    c) a push to an INS that names no space this client may write to:");
+		String unknownIns = "Patient?identifier=" + settings.patientSystem() + "|" + UNKNOWN_NIR;
+		ProvideBundles.ProvideBundle nowhere = ProvideBundles.of(settings, unknownIns, new ProvideBundles.Document(
+				pdf("Bilan sanguin - patient inconnu"), PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null);
+		refusal(ResourceNotFoundException.class, 404, () -> client.transaction().withBundle(nowhere.bundle()).execute());
+		System.out.println("      (an unknown INS, a closed space and a patient who blocked this sender get this same answer)");
+
+		System.out.println("    d) the same push with a read-only token (scope system/*.rs):");
+		String readOnly = new BackendServicesToken(http)
+				.obtain(settings.fhirBase(), key, settings.clientId(), settings.keyId(), "system/*.rs").accessToken();
+		IGenericClient reader = fhirClient(readOnly);
+		refusal(ForbiddenOperationException.class, 403, () -> reader.transaction().withBundle(
+				ProvideBundles.of(settings, ProvideBundles.byIns(settings), new ProvideBundles.Document(
+						pdf("Bilan sanguin - lecture seule"), PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null)
+						.bundle()).execute());
 	}
 
 	/** Sends a provide bundle; every entry must be created (201); answers the document's id. */
