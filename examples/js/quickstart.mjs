@@ -214,7 +214,7 @@ function provideBundle(subjectReference, bytes, title, replaces) {
 }
 
 /** POSTs a provide bundle to the FHIR base; every entry must be created; answers the document's id. */
-async function push({ bundle }) {
+async function push({ bundle, uniqueId }) {
   const response = await fhir('POST', '', bundle);
   expect(response.type === 'transaction-response', `not a transaction-response: ${response.type}`);
   let documentId;
@@ -225,6 +225,7 @@ async function push({ bundle }) {
     if (type === 'DocumentReference') documentId = `${type}/${id}`;
   }
   expect(documentId, 'the transaction-response names no DocumentReference');
+  console.log(`    stored ${documentId} (uniqueId ${uniqueId})`);
   return documentId;
 }
 
@@ -269,23 +270,32 @@ function step(number, title) {
 async function run() {
   step(1, `SMART Backend Services: an access token for ${settings.clientId}`);
   token = await accessToken();
-
   step(2, 'ITI-65: push a provide bundle (SubmissionSet + DocumentReference + Binary)');
   const report = pdf('Bilan sanguin - quickstart (js)');
-  const first = provideBundle(byIns(), report, 'Bilan sanguin');
-  const firstId = await push(first);
-  console.log(`    stored ${firstId} (uniqueId ${first.uniqueId})`);
-
+  const firstId = await push(provideBundle(byIns(), report, 'Bilan sanguin'));
   step(3, `ITI-67: find it by the patient's INS, status=current and type=LOINC ${LAB_REPORT}`);
+  const found = await findPushed(firstId);
+  step(4, `ITI-68: fetch the bytes at attachment.url with Accept: ${PDF}`);
+  await fetchBytes(found, report);
+  step(5, `Replace it: a new version with relatesTo.code=replaces -> ${firstId}`);
+  await replace(found, firstId);
+  step(6, 'Refusals: read the OperationOutcome');
+  await refusals();
+}
+
+async function findPushed(documentId) {
   const current = await find('current');
   console.log(`    ${current.length} current lab report(s) the hospital may see in this space`);
-  const found = current.find((document) => `DocumentReference/${document.id}` === firstId);
-  expect(found, `${firstId} is not among the current documents found`);
-  const { url, contentType, hash } = found.content[0].attachment;
-  console.log(`    found ${firstId}: attachment.url=${url}, contentType=${contentType}`);
+  const found = current.find((document) => `DocumentReference/${document.id}` === documentId);
+  expect(found, `${documentId} is not among the current documents found`);
+  const { url, contentType } = found.content[0].attachment;
+  console.log(`    found ${documentId}: attachment.url=${url}, contentType=${contentType}`);
+  return found;
+}
 
-  step(4, `ITI-68: fetch the bytes at attachment.url with Accept: ${PDF}`);
-  // With the document's MIME type in Accept the raw bytes come back; with a FHIR Accept, a Binary resource.
+/** ITI-68 is plain HTTP: the raw bytes come back only with the document's MIME type in Accept (else a Binary resource). */
+async function fetchBytes(found, pushed) {
+  const { url, hash } = found.content[0].attachment;
   const raw = await fetch(url.startsWith('http') ? url : `${fhirBase}/${url}`,
     { headers: { Authorization: `Bearer ${token}`, Accept: PDF } });
   expect(raw.status === 200, `GET ${url} answered ${raw.status}`);
@@ -293,18 +303,20 @@ async function run() {
   const rawType = raw.headers.get('content-type') || '';
   console.log(`    HTTP 200, Content-Type ${rawType}, ${bytes.length} bytes`);
   expect(rawType.startsWith(PDF), `the bytes came back as ${rawType}, not ${PDF}`);
-  expect(bytes.equals(report), 'the bytes fetched differ from the bytes pushed');
+  expect(bytes.equals(pushed), 'the bytes fetched differ from the bytes pushed');
   expect(sha1(bytes) === hash, "the bytes do not match the document's attachment.hash");
-  console.log(`    identical to the bytes pushed (SHA-1 ${sha1(report)})`);
+  console.log(`    identical to the bytes pushed (SHA-1 ${sha1(pushed)})`);
+}
 
-  step(5, `Replace it: a new version with relatesTo.code=replaces -> ${firstId}`);
+async function replace(found, firstId) {
   // The replacement names the patient as the stored document does (Patient/id, from the ITI-67 result):
   // Carnet compares the two subjects before it resolves a conditional reference, so an INS reference here
   // is refused (422 "a document replaces only a document of the same patient").
   console.log(`    subject as stored: ${found.subject.reference}`);
-  const secondId = await push(provideBundle(found.subject.reference, pdf('Bilan sanguin - quickstart (js), corrige'), 'Bilan sanguin (corrige)', firstId));
+  const secondId = await push(provideBundle(found.subject.reference, pdf('Bilan sanguin - quickstart (js), corrige'),
+    'Bilan sanguin (corrige)', firstId));
   const old = await fhir('GET', firstId);
-  console.log(`    stored ${secondId}; ${firstId} is now ${old.status}`);
+  console.log(`    ${firstId} is now ${old.status}`);
   expect(old.status === 'superseded', `${firstId} is ${old.status}, not superseded`);
   const currentIds = (await find('current')).map((document) => `DocumentReference/${document.id}`);
   expect(currentIds.includes(secondId) && !currentIds.includes(firstId),
@@ -312,8 +324,9 @@ async function run() {
   const supersededIds = (await find('superseded')).map((document) => `DocumentReference/${document.id}`);
   expect(supersededIds.includes(firstId), `status=superseded does not list ${firstId}`);
   console.log(`    status=current lists ${secondId} (not ${firstId}); status=superseded lists ${firstId}`);
+}
 
-  step(6, 'Refusals: read the OperationOutcome');
+async function refusals() {
   console.log('    a) a provide bundle whose attachment.hash is not the SHA-1 of its bytes:');
   const broken = provideBundle(byIns(), pdf('Bilan sanguin - empreinte fausse'), 'Bilan sanguin');
   broken.document.content[0].attachment.hash = sha1(Buffer.from('other bytes'));
@@ -323,6 +336,7 @@ async function run() {
   const leftOver = await fhir('GET', byPatient(`&status=current&identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${broken.uniqueId}`)}`));
   expect(!(leftOver.entry || []).length, 'a refused bundle left a document behind');
   console.log('      nothing of that bundle was stored (the transaction is all or nothing)');
+
   console.log('    b) an ITI-67 search without the status parameter:');
   const statusRequired = await refusal(400, () => fhir('GET', byPatient('')));
   expect(statusRequired.expressions().includes('status'), 'the 400 should name the status parameter');

@@ -91,34 +91,46 @@ public final class Quickstart {
 	}
 
 	private void run() throws Exception {
-		step(1, "SMART Backend Services: an access token for " + settings.clientId());
 		ClientKey key = ClientKey.load(settings.keyFile());
+		step(1, "SMART Backend Services: an access token for " + settings.clientId());
+		client = fhirClient(token(key));
+		step(2, "ITI-65: push a provide bundle (SubmissionSet + DocumentReference + Binary)");
+		byte[] report = pdf("Bilan sanguin - quickstart");
+		String firstId = push(ProvideBundles.of(settings, ProvideBundles.byIns(settings), labReport(report, "Bilan sanguin"), null));
+		step(3, "ITI-67: find it by the patient's INS, status=current and type=LOINC " + LAB_REPORT);
+		DocumentReference found = findPushed(firstId);
+		step(4, "ITI-68: fetch the bytes at attachment.url with Accept: " + PDF);
+		fetchBytes(found, report);
+		step(5, "Replace it: a new version with relatesTo.code=replaces -> " + firstId);
+		replace(found, firstId);
+		step(6, "Refusals: read the OperationOutcome");
+		refusals(key);
+	}
+
+	private String token(ClientKey key) throws Exception {
 		BackendServicesToken.Granted granted = new BackendServicesToken(http)
 				.obtain(settings.fhirBase(), key, settings.clientId(), settings.keyId(), settings.scope());
-		accessToken = granted.accessToken();
 		System.out.println("    token endpoint (from .well-known/smart-configuration): " + granted.tokenEndpoint());
 		System.out.println("    assertion signed " + key.algorithm() + " with kid " + settings.keyId()
 				+ "; granted '" + granted.scope() + "' for " + granted.expiresInSeconds() + " s");
-		expect(accessToken != null && !accessToken.isBlank(), "no access_token in the token response");
-		client = fhirClient(accessToken);
+		expect(granted.accessToken() != null && !granted.accessToken().isBlank(), "no access_token in the token response");
+		accessToken = granted.accessToken();
+		return accessToken;
+	}
 
-		step(2, "ITI-65: push a provide bundle (SubmissionSet + DocumentReference + Binary)");
-		byte[] report = pdf("Bilan sanguin - quickstart");
-		ProvideBundles.ProvideBundle first = ProvideBundles.of(settings, ProvideBundles.byIns(settings),
-				new ProvideBundles.Document(report, PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null);
-		String firstId = push(first);
-		System.out.println("    stored " + firstId + " (uniqueId " + first.uniqueId() + ")");
-
-		step(3, "ITI-67: find it by the patient's INS, status=current and type=LOINC " + LAB_REPORT);
+	private DocumentReference findPushed(String documentId) {
 		List<DocumentReference> current = find(DocumentReferenceStatus.CURRENT);
 		System.out.println("    " + current.size() + " current lab report(s) the hospital may see in this space");
-		DocumentReference found = current.stream().filter(document -> idOf(document).equals(firstId)).findFirst()
-				.orElseThrow(() -> new ExpectationFailed(firstId + " is not among the current documents found"));
-		String url = found.getContentFirstRep().getAttachment().getUrl();
-		System.out.println("    found " + firstId + ": attachment.url=" + url + ", contentType="
-				+ found.getContentFirstRep().getAttachment().getContentType());
+		DocumentReference found = current.stream().filter(document -> idOf(document).equals(documentId)).findFirst()
+				.orElseThrow(() -> new ExpectationFailed(documentId + " is not among the current documents found"));
+		System.out.println("    found " + documentId + ": attachment.url=" + found.getContentFirstRep().getAttachment().getUrl()
+				+ ", contentType=" + found.getContentFirstRep().getAttachment().getContentType());
+		return found;
+	}
 
-		step(4, "ITI-68: fetch the bytes at attachment.url with Accept: " + PDF);
+	/** ITI-68 is plain HTTP: the raw bytes come back only with the document's MIME type in Accept. */
+	private void fetchBytes(DocumentReference found, byte[] pushed) throws Exception {
+		String url = found.getContentFirstRep().getAttachment().getUrl();
 		HttpResponse<byte[]> bytes = http.send(HttpRequest.newBuilder(absolute(url))
 				.header("Authorization", "Bearer " + accessToken)
 				.header("Accept", PDF).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -126,23 +138,22 @@ public final class Quickstart {
 		String contentType = bytes.headers().firstValue("Content-Type").orElse("");
 		System.out.println("    HTTP 200, Content-Type " + contentType + ", " + bytes.body().length + " bytes");
 		expect(contentType.startsWith(PDF), "the bytes came back as " + contentType + ", not " + PDF);
-		expect(Arrays.equals(bytes.body(), report), "the bytes fetched differ from the bytes pushed");
+		expect(Arrays.equals(bytes.body(), pushed), "the bytes fetched differ from the bytes pushed");
 		expect(Arrays.equals(ProvideBundles.sha1(bytes.body()), found.getContentFirstRep().getAttachment().getHash()),
 				"the bytes do not match the document's attachment.hash");
-		System.out.println("    identical to the bytes pushed (SHA-1 " + Base64.getEncoder().encodeToString(ProvideBundles.sha1(report)) + ")");
+		System.out.println("    identical to the bytes pushed (SHA-1 " + Base64.getEncoder().encodeToString(ProvideBundles.sha1(pushed)) + ")");
+	}
 
-		step(5, "Replace it: a new version with relatesTo.code=replaces -> " + firstId);
+	private void replace(DocumentReference found, String firstId) {
 		// The replacement names the patient as the stored document does (Patient/id, from the ITI-67 result):
 		// Carnet compares the two subjects before it resolves a conditional reference, so an INS reference
 		// here is refused (422 "a document replaces only a document of the same patient").
 		String subject = found.getSubject().getReference();
 		System.out.println("    subject as stored: " + subject);
-		ProvideBundles.ProvideBundle second = ProvideBundles.of(settings, subject, new ProvideBundles.Document(
-				pdf("Bilan sanguin - quickstart, corrige"), PDF, "Bilan sanguin (corrige)", LAB_REPORT,
-				"CR d'examens biologiques"), firstId);
-		String secondId = push(second);
+		String secondId = push(ProvideBundles.of(settings, subject,
+				labReport(pdf("Bilan sanguin - quickstart, corrige"), "Bilan sanguin (corrige)"), firstId));
 		DocumentReference old = client.read().resource(DocumentReference.class).withId(firstId).execute();
-		System.out.println("    stored " + secondId + "; " + firstId + " is now " + old.getStatus().toCode());
+		System.out.println("    " + firstId + " is now " + old.getStatus().toCode());
 		expect(old.getStatus() == DocumentReferenceStatus.SUPERSEDED, firstId + " is " + old.getStatus() + ", not superseded");
 		List<String> currentIds = find(DocumentReferenceStatus.CURRENT).stream().map(Quickstart::idOf).toList();
 		expect(currentIds.contains(secondId) && !currentIds.contains(firstId),
@@ -150,11 +161,12 @@ public final class Quickstart {
 		expect(find(DocumentReferenceStatus.SUPERSEDED).stream().map(Quickstart::idOf).anyMatch(firstId::equals),
 				"status=superseded does not list " + firstId);
 		System.out.println("    status=current lists " + secondId + " (not " + firstId + "); status=superseded lists " + firstId);
+	}
 
-		step(6, "Refusals: read the OperationOutcome");
+	private void refusals(ClientKey key) throws Exception {
 		System.out.println("    a) a provide bundle whose attachment.hash is not the SHA-1 of its bytes:");
-		ProvideBundles.ProvideBundle broken = ProvideBundles.of(settings, ProvideBundles.byIns(settings), new ProvideBundles.Document(
-				pdf("Bilan sanguin - empreinte fausse"), PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null);
+		ProvideBundles.ProvideBundle broken = ProvideBundles.of(settings, ProvideBundles.byIns(settings),
+				labReport(pdf("Bilan sanguin - empreinte fausse"), "Bilan sanguin"), null);
 		ProvideBundles.documentOf(broken.bundle()).getContentFirstRep().getAttachment()
 				.setHash(ProvideBundles.sha1("other bytes".getBytes(StandardCharsets.UTF_8)));
 		OperationOutcome hashRefused = refusal(UnprocessableEntityException.class, 422,
@@ -180,19 +192,21 @@ public final class Quickstart {
 
 		System.out.println("    c) a push to an INS that names no space this client may write to:");
 		String unknownIns = "Patient?identifier=" + settings.patientSystem() + "|" + UNKNOWN_NIR;
-		ProvideBundles.ProvideBundle nowhere = ProvideBundles.of(settings, unknownIns, new ProvideBundles.Document(
-				pdf("Bilan sanguin - patient inconnu"), PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null);
-		refusal(ResourceNotFoundException.class, 404, () -> client.transaction().withBundle(nowhere.bundle()).execute());
+		Bundle nowhere = ProvideBundles.of(settings, unknownIns, labReport(pdf("Bilan sanguin - patient inconnu"), "Bilan sanguin"), null)
+				.bundle();
+		refusal(ResourceNotFoundException.class, 404, () -> client.transaction().withBundle(nowhere).execute());
 		System.out.println("      (an unknown INS, a closed space and a patient who blocked this sender get this same answer)");
 
 		System.out.println("    d) the same push with a read-only token (scope system/*.rs):");
-		String readOnly = new BackendServicesToken(http)
-				.obtain(settings.fhirBase(), key, settings.clientId(), settings.keyId(), "system/*.rs").accessToken();
-		IGenericClient reader = fhirClient(readOnly);
-		refusal(ForbiddenOperationException.class, 403, () -> reader.transaction().withBundle(
-				ProvideBundles.of(settings, ProvideBundles.byIns(settings), new ProvideBundles.Document(
-						pdf("Bilan sanguin - lecture seule"), PDF, "Bilan sanguin", LAB_REPORT, "CR d'examens biologiques"), null)
-						.bundle()).execute());
+		IGenericClient reader = fhirClient(new BackendServicesToken(http)
+				.obtain(settings.fhirBase(), key, settings.clientId(), settings.keyId(), "system/*.rs").accessToken());
+		Bundle readOnlyPush = ProvideBundles.of(settings, ProvideBundles.byIns(settings),
+				labReport(pdf("Bilan sanguin - lecture seule"), "Bilan sanguin"), null).bundle();
+		refusal(ForbiddenOperationException.class, 403, () -> reader.transaction().withBundle(readOnlyPush).execute());
+	}
+
+	private static ProvideBundles.Document labReport(byte[] bytes, String title) {
+		return new ProvideBundles.Document(bytes, PDF, title, LAB_REPORT, "CR d'examens biologiques");
 	}
 
 	/** Sends a provide bundle; every entry must be created (201); answers the document's id. */
@@ -210,6 +224,7 @@ public final class Quickstart {
 			}
 		}
 		expect(documentId != null, "the transaction-response names no DocumentReference");
+		System.out.println("    stored " + documentId + " (uniqueId " + provide.uniqueId() + ")");
 		return documentId;
 	}
 
