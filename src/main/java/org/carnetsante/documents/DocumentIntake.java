@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Enumerations.DocumentReferenceStatus;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
 
 /**
  * How a document enters a space, whatever the path (ITI-65 provide bundle, ITI-105 simplified publish,
@@ -162,11 +163,41 @@ public class DocumentIntake {
 		}
 	}
 
-	private static boolean sameSubject(DocumentReference one, DocumentReference other) {
-		IIdType first = one.getSubject().getReferenceElement();
-		IIdType second = other.getSubject().getReferenceElement();
-		return first.hasIdPart() && first.toUnqualifiedVersionless().getValue()
-				.equals(second.toUnqualifiedVersionless().getValue());
+	/**
+	 * Whether the new document is about the replaced one's patient. In an ITI-65 push the subject is
+	 * usually the INS as a conditional reference ({@code Patient?identifier=system|value}), which HAPI
+	 * resolves only after this hook: then the replaced document's Patient must carry that identifier.
+	 */
+	private boolean sameSubject(DocumentReference replaced, DocumentReference document) {
+		IIdType first = replaced.getSubject().getReferenceElement();
+		if (!first.hasIdPart() || !"Patient".equals(first.getResourceType())) {
+			return false;
+		}
+		String reference = document.getSubject().getReference();
+		if (reference != null && reference.startsWith("Patient?")) {
+			return patientCarries(first.getIdPart(), reference.substring("Patient?".length()));
+		}
+		IIdType second = document.getSubject().getReferenceElement();
+		return first.toUnqualifiedVersionless().getValue().equals(second.toUnqualifiedVersionless().getValue());
+	}
+
+	/** True when the match URL's query is one {@code identifier=system|value} that Patient {@code id} carries. */
+	private boolean patientCarries(String id, String query) {
+		String[] parameter = query.split("=", 2);
+		if (parameter.length != 2 || !"identifier".equals(parameter[0]) || parameter[1].contains("&")) {
+			return false;
+		}
+		String[] token = java.net.URLDecoder.decode(parameter[1], java.nio.charset.StandardCharsets.UTF_8).split("\\|", 2);
+		if (token.length != 2) {
+			return false;
+		}
+		try {
+			Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", id), new SystemRequestDetails());
+			return patient.getIdentifier().stream()
+					.anyMatch(identifier -> token[0].equals(identifier.getSystem()) && token[1].equals(identifier.getValue()));
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return false;
+		}
 	}
 
 	private static String describe(DocumentReference document) {

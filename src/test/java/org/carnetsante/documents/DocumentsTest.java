@@ -290,6 +290,37 @@ class DocumentsTest extends CarnetServerTest {
 		assertThat(storedResourceVersions()).isEqualTo(before);
 	}
 
+	/**
+	 * ITI-65 names the patient by INS, a conditional reference HAPI resolves after Carnet checks the
+	 * replacement: a push that replaces a document of the same patient is accepted, one whose INS names
+	 * another patient is refused and stores nothing.
+	 */
+	@Test
+	void aProvideBundleNamingThePatientByInsReplacesThatPatientsDocument() {
+		String first = locationOf(post(token(), "/DocumentReference", Fixtures.documentReference(space.id(Item.PATIENT))));
+		Bundle replacing = provideBundleFor(space.nir);
+		document(replacing).addRelatesTo().setCode(DocumentReference.DocumentRelationshipType.REPLACES).setTarget(new Reference(first));
+
+		HttpResponse<String> accepted = post(token(), "", replacing);
+
+		assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+		assertThat(parse(get(token(), "/" + first), DocumentReference.class).getStatus()).isEqualTo(DocumentReferenceStatus.SUPERSEDED);
+
+		String another = locationOf(post(token(), "/DocumentReference", Fixtures.documentReference(space.id(Item.PATIENT))));
+		String otherNir = Fixtures.randomNir();
+		patientInOurCare(Fixtures.insPatient(otherNir, "Durand", "Alice"));
+		Bundle acrossPatients = provideBundleFor(otherNir);
+		document(acrossPatients).addRelatesTo().setCode(DocumentReference.DocumentRelationshipType.REPLACES).setTarget(new Reference(another));
+		long before = storedResourceVersions();
+
+		HttpResponse<String> refused = post(token(), "", acrossPatients);
+
+		assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+		assertThat(refused.body()).contains("a document replaces only a document of the same patient");
+		assertThat(storedResourceVersions()).isEqualTo(before);
+		assertThat(parse(get(token(), "/" + another), DocumentReference.class).getStatus()).isEqualTo(DocumentReferenceStatus.CURRENT);
+	}
+
 	@Test
 	void metadataPatchChangesOnlyStatusSecurityLabelAndTheArchivedFlag() {
 		DocumentReference document = Fixtures.documentReference(space.id(Item.PATIENT));
