@@ -9,9 +9,10 @@
 //     and must not scroll sideways at 320 px;
 //   - the app's code gives a token that reads the chosen space; after "Withdraw access" on the
 //     authorized apps page, the same token is refused.
-// The demo patient app's registered redirect URI (http://localhost:8000/callback) is answered by a small
-// page the browser is served by request interception, as in smart-launch.mjs: nothing listens on port 8000.
+// The demo patient app registers http://127.0.0.1:8000/callback; a loopback IP redirect URI may use any
+// port (RFC 8252 §7.3), so the small page the app returns to is served on a port free now (APP_PORT).
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,8 @@ const screenshots = resolve(process.env.SCREENSHOT_DIR
   ?? fileURLToPath(new URL('../target/screenshots', import.meta.url)));
 const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const app = 'demo-patient-app';
-const redirect = 'http://localhost:8000/callback';
+const appPort = Number(process.env.APP_PORT ?? 8000);
+const redirect = `http://127.0.0.1:${appPort}/callback`;
 const scopes = 'openid fhirUser launch/patient offline_access patient/*.rs patient/*.cruds';
 const widths = [320, 1280];
 
@@ -92,8 +94,6 @@ async function audit(tab, name, language) {
 async function launch(browser, language) {
   const context = await browser.newContext({ locale: language === 'fr' ? 'fr-FR' : 'en-US', viewport: { width: 1280, height: 900 } });
   const tab = await context.newPage();
-  await tab.route('http://localhost:8000/**', (route) => route.fulfill({ status: 200, contentType: 'text/html',
-    body: '<!DOCTYPE html><html lang="en"><head><title>Demo app</title></head><body><main><h1>Back in the app</h1></main></body></html>' }));
   try {
     const verifier = base64url(randomBytes(32));
     const challenge = base64url(createHash('sha256').update(verifier).digest());
@@ -180,6 +180,14 @@ async function launch(browser, language) {
   }
 }
 
+const appPage = createServer((request, response) => {
+  response.writeHead(200, { 'Content-Type': 'text/html' });
+  response.end('<!DOCTYPE html><html lang="en"><head><title>Demo app</title></head><body><main><h1>Back in the app</h1></main></body></html>');
+});
+await new Promise((resolve, reject) => {
+  appPage.once('error', (error) => reject(new Error(`the test app cannot listen on port ${appPort}: ${error.message}`)));
+  appPage.listen(appPort, '127.0.0.1', resolve);
+});
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -189,6 +197,7 @@ try {
   for (const language of ['fr', 'en']) await launch(browser, language);
 } finally {
   await browser.close();
+  appPage.close();
 }
 writeFileSync(`${screenshots}/axe-summary.json`, JSON.stringify(summary, null, 2) + '\n');
 console.log(`screenshots and axe-summary.json in ${screenshots}`);

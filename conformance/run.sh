@@ -18,6 +18,9 @@ cd "$(dirname "$0")"
 # Free ports unless given: a fixed port could be answered by another process (checked below anyway).
 carnet_port=${CARNET_CONFORMANCE_PORT:-$(free_port)}
 keycloak_port=${KEYCLOAK_CONFORMANCE_PORT:-$(free_port)}
+# The browser tests' patient app: the demo app's loopback redirect URI at any port (RFC 8252 §7.3); Carnet lets
+# that origin call it (CORS).
+app_port=$(free_port)
 keycloak_version=26.4.7
 keycloak_java=${KEYCLOAK_JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/temurin-[3-9]* 2>/dev/null | head -n 1 || true)}
 jar=$(ls ../target/carnet-*.jar | grep -v original | head -n 1)
@@ -42,7 +45,8 @@ start_carnet() { # log file, extra arguments…
   local log=$1; shift
   java -Xmx1g -jar "$jar" --spring.profiles.active=demo --server.port="$carnet_port" \
     --carnet.smart.issuer="http://localhost:$carnet_port" \
-    --carnet.fhir.data-dir="$work/carnet-data-$RANDOM" "$@" > "$log" 2>&1 &
+    --carnet.fhir.data-dir="$work/carnet-data-$RANDOM" \
+    --carnet.smart.cors-allowed-origins[0]="http://127.0.0.1:$app_port" "$@" > "$log" 2>&1 &
   carnet_pid=$!
   pids+=("$carnet_pid")
   # Readiness turns UP once the demo data is loaded (DemoData runs before the application is ready).
@@ -80,8 +84,8 @@ start_carnet "$work/carnet-1.log" \
   --carnet.smart.external-issuers[0].claims.organization=organisation_idnat \
   --carnet.smart.external-issuers[0].claims.sector=organisation_secteur
 status=0
-CARNET_URL="http://localhost:$carnet_port" node smart-launch.mjs || status=1
-CARNET_URL="http://localhost:$carnet_port" node patient-pages.mjs || status=1
+CARNET_URL="http://localhost:$carnet_port" APP_PORT="$app_port" node smart-launch.mjs || status=1
+CARNET_URL="http://localhost:$carnet_port" APP_PORT="$app_port" node patient-pages.mjs || status=1
 CARNET_URL="http://localhost:$carnet_port" KEYCLOAK_URL="http://localhost:$keycloak_port" \
   node external-issuer.mjs accepted || status=1
 # The SMART Bulk Data client lives beside the project (../shared/peers), which a clean clone elsewhere

@@ -1,15 +1,17 @@
 // SMART App Launch driven by the SMART JavaScript client library (fhirclient, as published on npm) in
-// headless Chromium: a patient web app at http://localhost:8000 launches standalone against Carnet,
+// headless Chromium: a patient web app on a free loopback port launches standalone against Carnet,
 // Marie Dupont logs in, picks her own space, approves the consent page, and the app reads her Patient
 // and lists her DocumentReferences. Needs a Carnet server with the demo profile at CARNET_URL.
+import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const carnet = process.env.CARNET_URL ?? 'http://localhost:8080';
-// The demo patient app's registered redirect URI is http://localhost:8000/callback. The browser is served
-// the app's pages for that origin by request interception: nothing listens on port 8000, so no other
-// process can hold it or answer in the app's place.
-const appOrigin = 'http://localhost:8000';
+// The demo patient app registers http://127.0.0.1:8000/callback; a loopback IP redirect URI may use any
+// port (RFC 8252 §7.3, as Spring Authorization Server applies it), so the app listens on a port free now
+// (APP_PORT, from run.sh, which also lets that origin call Carnet: CORS). Listening fails if it is taken.
+const appPort = Number(process.env.APP_PORT ?? 8000);
+const appOrigin = `http://127.0.0.1:${appPort}`;
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const fhirClientJs = readFileSync(new URL('./node_modules/fhirclient/build/fhir-client.js', import.meta.url));
 
@@ -34,7 +36,17 @@ const callbackPage = page(`
     });
   }).catch((error) => { document.getElementById('result').textContent = 'ERROR ' + error; });`);
 
-const appPages = { '/fhir-client.js': fhirClientJs, '/launch': launchPage, '/callback': callbackPage };
+const app = createServer((request, response) => {
+  const path = new URL(request.url, 'http://localhost').pathname;
+  const body = path === '/fhir-client.js' ? fhirClientJs : path === '/launch' ? launchPage
+    : path === '/callback' ? callbackPage : null;
+  response.writeHead(body ? 200 : 404, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : 'text/html' });
+  response.end(body ?? 'not found');
+});
+await new Promise((resolve, reject) => {
+  app.once('error', (error) => reject(new Error(`the test app cannot listen on ${appOrigin}: ${error.message}`)));
+  app.listen(appPort, '127.0.0.1', resolve);
+});
 
 const browser = await chromium.launch({
   executablePath: chromiumPath,
@@ -45,12 +57,6 @@ let passed = 0;
 let failed = 0;
 try {
   const tab = await browser.newPage();
-  await tab.route(`${appOrigin}/**`, (route) => {
-    const path = new URL(route.request().url()).pathname;
-    const body = appPages[path];
-    route.fulfill({ status: body ? 200 : 404, body: body ?? 'not found',
-      contentType: path.endsWith('.js') ? 'text/javascript' : 'text/html' });
-  });
   await tab.goto(`${appOrigin}/launch`);
   await tab.waitForURL(/\/login/, { timeout: 30000 });
   await tab.fill('#username', 'marie.dupont');
@@ -80,6 +86,7 @@ try {
   failed++;
 } finally {
   await browser.close();
+  app.close();
 }
 console.log(`conformance: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
