@@ -1,7 +1,9 @@
 # Ports for the servers the benchmarks and conformance/run.sh start: a free one chosen by the kernel,
 # and a check that the process answering on it is the one the script started. Without that check a
 # server left over from another run (or another user's) on a reused port would be measured or tested
-# in place of ours. Sourced by bench/*.sh and conformance/run.sh; needs python3 and ss (iproute2).
+# in place of ours. Sourced by bench/*.sh (free ports) and conformance/run.sh; the check runs in
+# conformance/run.sh and bench/documents.sh (the smoke run of ./mvnw verify), not yet in the other
+# benchmarks. Needs python3 and ss (iproute2).
 
 # A TCP port nobody listens on now.
 free_port() {

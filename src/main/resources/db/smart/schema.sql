@@ -130,7 +130,8 @@ ALTER TABLE carnet_user_patient ADD COLUMN IF NOT EXISTS acting_as varchar(200);
 -- are deleted as new failures arrive.
 CREATE TABLE IF NOT EXISTS carnet_login_failure (
     subject varchar(64) NOT NULL,
-    failed_at timestamp with time zone NOT NULL
+    failed_at timestamp with time zone NOT NULL,
+    attempt varchar(36) NOT NULL
 );
 CREATE INDEX IF NOT EXISTS carnet_login_failure_subject ON carnet_login_failure (subject, failed_at);
 CREATE INDEX IF NOT EXISTS carnet_login_failure_time ON carnet_login_failure (failed_at);

@@ -187,7 +187,12 @@ public class DocumentIntake {
 		if (parameter.length != 2 || !"identifier".equals(parameter[0]) || parameter[1].contains("&")) {
 			return false;
 		}
-		String[] token = java.net.URLDecoder.decode(parameter[1], java.nio.charset.StandardCharsets.UTF_8).split("\\|", 2);
+		String[] token;
+		try {
+			token = java.net.URLDecoder.decode(parameter[1], java.nio.charset.StandardCharsets.UTF_8).split("\\|", 2);
+		} catch (IllegalArgumentException brokenEscape) {
+			return false; // "12%zz" names nobody: refused as another patient
+		}
 		if (token.length != 2) {
 			return false;
 		}

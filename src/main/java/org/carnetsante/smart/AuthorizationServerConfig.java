@@ -62,7 +62,8 @@ public class AuthorizationServerConfig {
 	@ConditionalOnWebApplication
 	public SecurityFilterChain authorizationServerEndpoints(
 			HttpSecurity http, ClientAssertionVerifier assertions, LaunchContext launch, UserAccounts accounts,
-			SmartProperties smart, OAuth2AuthorizationService authorizations, AuthorizationServerSettings settings)
+			SmartProperties smart, OAuth2AuthorizationService authorizations, AuthorizationServerSettings settings,
+			OAuth2AuthorizationConsentService consents)
 			throws Exception {
 		OAuth2AuthorizationServerConfigurer authorizationServer = OAuth2AuthorizationServerConfigurer.authorizationServer();
 		OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
@@ -89,6 +90,8 @@ public class AuthorizationServerConfig {
 				.authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
 				.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoints(settings)))
 				.addFilterAfter(new PatientPickerRedirect(accounts), SecurityContextHolderFilter.class)
+				.addFilterAfter(new ConsentAnswerIsWhole(authorizations, consents, settings.getAuthorizationEndpoint()),
+						SecurityContextHolderFilter.class)
 				.addFilterBefore(new AudienceCheck(smart), SecurityContextHolderFilter.class)
 				.cors(Customizer.withDefaults())
 				.csrf(csrf -> csrf.ignoringRequestMatchers(authorizationServer.getEndpointsMatcher()));

@@ -58,8 +58,14 @@ class ConsentPage {
 			@RequestParam("state") String state) {
 		PatientPageText.Words words = text.forRequest(request);
 		RegisteredClient client = clients.findByClientId(clientId);
-		String appName = client == null ? clientId : client.getClientName();
-		String publisher = Optional.ofNullable(client).flatMap(CarnetClients::publisherOf)
+		if (client == null) {
+			// No page that names an app nobody registered on the real domain (Spring Authorization Server
+			// never sends a person here for one).
+			throw new org.springframework.web.server.ResponseStatusException(org.springframework.http.HttpStatus.BAD_REQUEST,
+					"unknown client_id");
+		}
+		String appName = client.getClientName();
+		String publisher = CarnetClients.publisherOf(client)
 				.orElse(words.get("consent.publisher.unknown"));
 		List<String> scopes = Arrays.stream(scope.split(" ")).filter(requested -> !requested.isBlank())
 				.sorted(ScopeWording.READING_ORDER).toList();

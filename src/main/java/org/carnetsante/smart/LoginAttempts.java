@@ -35,19 +35,35 @@ public class LoginAttempts {
 		this.limits = limits;
 	}
 
-	/** Whether this user name or this address has failed too often lately: then no password is checked. */
-	public boolean isLimited(String username, String address) {
-		Timestamp since = Timestamp.from(windowStart());
-		return failuresSince(ACCOUNT + normalized(username), since) >= limits.maxFailuresPerAccount()
-				|| failuresSince(ADDRESS + address, since) >= limits.maxFailuresPerAddress();
+	/**
+	 * Counts a login attempt before its password is checked, for the user name and for the address, and
+	 * answers its id. Counting first is what bounds a parallel burst: each attempt's count includes every
+	 * attempt recorded before it, so at most the maximum get past {@link #isLimited} in a window however
+	 * many arrive at once. A successful login is then forgotten ({@link #succeeded}); a failed or refused one
+	 * stays counted, so a guesser who keeps trying keeps the door shut.
+	 */
+	public String begin(String username, String address) {
+		String attempt = java.util.UUID.randomUUID().toString();
+		Timestamp now = Timestamp.from(clock.instant());
+		jdbc.update("INSERT INTO carnet_login_failure (subject, failed_at, attempt) VALUES (?, ?, ?), (?, ?, ?)",
+				digest(ACCOUNT + normalized(username)), now, attempt, digest(ADDRESS + address), now, attempt);
+		jdbc.update("DELETE FROM carnet_login_failure WHERE failed_at <= ?", Timestamp.from(windowStart()));
+		return attempt;
 	}
 
-	/** Records one failed login for the user name and for the address; forgets failures past the window. */
-	public void failed(String username, String address) {
-		Timestamp now = Timestamp.from(clock.instant());
-		jdbc.update("INSERT INTO carnet_login_failure (subject, failed_at) VALUES (?, ?), (?, ?)",
-				digest(ACCOUNT + normalized(username)), now, digest(ADDRESS + address), now);
-		jdbc.update("DELETE FROM carnet_login_failure WHERE failed_at <= ?", Timestamp.from(windowStart()));
+	/**
+	 * Whether this user name or this address failed too often lately, counting the attempt just begun: more
+	 * than the maximum recorded means the maximum had already been reached. Then no password is checked.
+	 */
+	public boolean isLimited(String username, String address) {
+		Timestamp since = Timestamp.from(windowStart());
+		return failuresSince(ACCOUNT + normalized(username), since) > limits.maxFailuresPerAccount()
+				|| failuresSince(ADDRESS + address, since) > limits.maxFailuresPerAddress();
+	}
+
+	/** The attempt's password was right: it is not a failure. */
+	public void succeeded(String attempt) {
+		jdbc.update("DELETE FROM carnet_login_failure WHERE attempt = ?", attempt);
 	}
 
 	private int failuresSince(String subject, Timestamp since) {

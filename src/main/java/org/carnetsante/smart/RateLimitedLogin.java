@@ -7,9 +7,10 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 
 /**
- * The login form's password check, behind {@link LoginAttempts}: a user name or a client address that
- * failed too often lately is refused without its password being looked at (so the right password does
- * not help a guesser), and every failure, for an account that exists or not, is counted.
+ * The login form's password check, behind {@link LoginAttempts}: every attempt is counted before its
+ * password is looked at (so a parallel burst cannot slip past the count), a user name or a client address
+ * that failed too often lately is refused without its password being checked (so the right password does
+ * not help a guesser), and only a successful login is taken off the count.
  */
 class RateLimitedLogin implements AuthenticationProvider {
 
@@ -32,19 +33,16 @@ class RateLimitedLogin implements AuthenticationProvider {
 	public Authentication authenticate(Authentication login) {
 		String username = login.getName();
 		String address = login.getDetails() instanceof WebAuthenticationDetails web ? web.getRemoteAddress() : "unknown";
+		String attempt = attempts.begin(username, address);
 		if (attempts.isLimited(username, address)) {
 			throw new TooManyFailures();
 		}
-		try {
-			Authentication authenticated = passwords.authenticate(login);
-			if (authenticated == null) {
-				throw new org.springframework.security.authentication.BadCredentialsException("Bad credentials");
-			}
-			return authenticated;
-		} catch (AuthenticationException failure) {
-			attempts.failed(username, address);
-			throw failure;
+		Authentication authenticated = passwords.authenticate(login);
+		if (authenticated == null) {
+			throw new org.springframework.security.authentication.BadCredentialsException("Bad credentials");
 		}
+		attempts.succeeded(attempt);
+		return authenticated;
 	}
 
 	@Override

@@ -101,6 +101,43 @@ class AuthorizedAppsTest extends CarnetServerTest {
 		assertThat(TestBrowser.location(again)).contains(ConsentPage.CONSENT_PATH);
 	}
 
+	/**
+	 * An app approved before asks for more: the consent page lists every scope, and what is unticked now is
+	 * not given, even a scope approved the first time; refusing everything refuses the launch.
+	 */
+	@Test
+	void anAppApprovedBeforeGetsOnlyWhatIsTickedNowAndARefusalRefusesIt() throws Exception {
+		String observations = "patient/Observation.rs";
+		String documents = "patient/DocumentReference.rs";
+		String narrowApp = "app-" + UUID.randomUUID();
+		clients.registerApp(narrowApp, "Carnet de mesures", "Éditions Santé Claire", CarnetClients.Kind.PATIENT_APP,
+				List.of(SmartLaunch.REDIRECT), List.of("openid", "fhirUser", "launch/patient", observations, documents),
+				null, null);
+		SmartLaunch launch = new SmartLaunch(baseUrl());
+		assertThat(grantedScopes(launch, narrowApp, List.of("openid", "fhirUser", "launch/patient", observations), Set.of()))
+				.contains(observations);
+
+		assertThat(grantedScopes(launch, narrowApp, List.of("openid", "fhirUser", "launch/patient", observations, documents),
+				Set.of(observations)))
+				.as("the scope approved the first time and unticked now").doesNotContain(observations).contains(documents);
+
+		Pkce pkce = Pkce.s256();
+		String refused = launch.authorize(new TestBrowser(), narrowApp,
+				List.of("openid", "fhirUser", "launch/patient", observations, documents), holder, PASSWORD, null,
+				Set.of("fhirUser", "launch/patient", observations, documents), pkce);
+		assertThat(refused).as("nothing ticked, after earlier approvals").contains("error=access_denied")
+				.doesNotContain("code=");
+	}
+
+	private List<String> grantedScopes(SmartLaunch launch, String client, List<String> scopes, Set<String> untick)
+			throws Exception {
+		Pkce pkce = Pkce.s256();
+		String callback = launch.authorize(new TestBrowser(), client, scopes, holder, PASSWORD, null, untick, pkce);
+		HttpResponse<String> response = launch.tokenRequest(client, null, SmartLaunch.code(callback), pkce.verifier());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return List.of(JSON.readTree(response.body()).get("scope").asText().split(" "));
+	}
+
 	@Test
 	void nobodyWithdrawsAnotherPersonsApp() throws Exception {
 		String accessToken = launchedToken(new TestBrowser());

@@ -57,6 +57,41 @@ class LoginRateLimitTest extends CarnetServerTest {
 				.isGreaterThanOrEqualTo(2 * 2 * limits.maxFailuresPerAccount());
 	}
 
+	/**
+	 * A burst of wrong passwords sent at once: each attempt is counted before its password is checked, so
+	 * no more than the maximum are checked at all, the rest refused as limited.
+	 */
+	@Test
+	void aParallelBurstOfGuessesGetsNoMorePasswordChecksThanTheLimit() throws Exception {
+		String account = anAccount();
+		int burst = 4 * limits.maxFailuresPerAccount();
+		java.util.concurrent.ExecutorService guessers = java.util.concurrent.Executors.newFixedThreadPool(burst);
+		try {
+			java.util.List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+			java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+			for (int guess = 0; guess < burst; guess++) {
+				String password = "guess " + guess;
+				String address = aLoopbackAddress();
+				answers.add(guessers.submit(() -> {
+					start.await();
+					return login(address, account, password);
+				}));
+			}
+			start.countDown();
+			long checked = 0;
+			for (java.util.concurrent.Future<String> answer : answers) {
+				String location = answer.get(2, java.util.concurrent.TimeUnit.MINUTES);
+				assertThat(location).as("a failure or a refusal, nothing else").matches(".*/login\\?error(=later)?$");
+				checked += location.endsWith("/login?error") ? 1 : 0;
+			}
+			assertThat(checked).as("password checks out of %d simultaneous guesses", burst)
+					.isLessThanOrEqualTo(limits.maxFailuresPerAccount());
+		} finally {
+			guessers.shutdownNow();
+		}
+		assertThat(login(aLoopbackAddress(), account, PASSWORD)).endsWith("/login?error=later");
+	}
+
 	@Test
 	void anAddressThatFailedTooOftenIsRefusedForEveryAccountButAnotherAddressIsNot() {
 		String account = anAccount();
